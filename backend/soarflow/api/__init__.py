@@ -1,0 +1,1 @@
+"""The HTTP shell: Flask blueprints (one per resource), errors, request bodies, OpenAPI."""

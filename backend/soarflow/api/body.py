@@ -1,0 +1,98 @@
+"""Strict JSON request bodies: the content type, UTF-8, no NaN, no duplicate keys, no NUL,
+no lone surrogates, bounded nesting. Anything else is a 4xx with a stable code."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import request
+
+from soarflow.api.errors import ApiError
+from soarflow.playbook.document import JsonPath, json_path
+
+MAX_DEPTH = 64
+
+
+def json_body() -> Any:
+    if request.mimetype != "application/json" and not request.mimetype.endswith("+json"):
+        raise ApiError(
+            415,
+            "unsupported_media_type",
+            "send the body as JSON with Content-Type: application/json",
+            {"content_type": request.mimetype or None},
+        )
+    return parse_json(request.get_data(cache=True))
+
+
+def parse_json(raw: bytes) -> Any:
+    """Parse JSON as the API accepts it, raising ApiError(400, 'invalid_json') otherwise."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise _invalid("the body is not valid UTF-8", at_byte=error.start) from None
+    try:
+        value = json.loads(
+            text,
+            object_pairs_hook=_object_without_duplicates,
+            parse_constant=_reject_constant,
+            parse_float=_finite_float,
+        )
+    except json.JSONDecodeError as error:
+        raise _invalid(f"the body is not JSON: {error.msg}", line=error.lineno, column=error.colno)
+    except RecursionError:
+        raise _invalid(f"JSON is nested deeper than {MAX_DEPTH} levels") from None
+    except ValueError as error:
+        raise _invalid(str(error)) from None
+    _check_values(value)
+    return value
+
+
+def _invalid(message: str, **details: Any) -> ApiError:
+    return ApiError(400, "invalid_json", message, details)
+
+
+def _object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise ValueError(f"duplicate key '{key}' in a JSON object")
+        result[key] = value
+    return result
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if number in (float("inf"), float("-inf")):
+        raise ValueError(f"number {text[:40]} is too large")
+    return number
+
+
+def _check_values(value: Any) -> None:
+    """Walk the parsed value without recursion: nesting depth and text that stores cannot keep."""
+    stack: list[tuple[JsonPath, Any]] = [((), value)]
+    while stack:
+        path, item = stack.pop()
+        if len(path) > MAX_DEPTH:
+            raise _invalid(f"JSON is nested deeper than {MAX_DEPTH} levels")
+        if isinstance(item, dict):
+            for key, child in item.items():
+                _check_text(key, (*path, key))
+                stack.append(((*path, key), child))
+        elif isinstance(item, list):
+            stack.extend(((*path, index), child) for index, child in enumerate(item))
+        elif isinstance(item, str):
+            _check_text(item, path)
+
+
+def _check_text(text: str, path: JsonPath) -> None:
+    if "\x00" in text:
+        raise _invalid("text may not contain the NUL character (\\u0000)", path=json_path(path))
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise _invalid("text holds an unpaired UTF-16 surrogate", path=json_path(path)) from None

@@ -1,0 +1,56 @@
+"""limit/offset query parameters and the {"data", "total", "next"} list shape."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import request, url_for
+
+from soarflow.api.errors import ApiError
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+QUERY_PARAMETERS: dict[str, dict[str, Any]] = {
+    "limit": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
+    "offset": {"type": "integer", "minimum": 0, "default": 0},
+}
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    offset: int
+    limit: int
+
+    def next_url(self, total: int, **arguments: Any) -> str | None:
+        if self.offset + self.limit >= total:
+            return None
+        assert request.endpoint is not None
+        return url_for(
+            request.endpoint,
+            **(request.view_args or {}),
+            **arguments,
+            offset=self.offset + self.limit,
+            limit=self.limit,
+        )
+
+
+def page_request() -> PageRequest:
+    return PageRequest(
+        offset=_integer("offset", default=0, low=0, high=10**9),
+        limit=_integer("limit", default=DEFAULT_LIMIT, low=1, high=MAX_LIMIT),
+    )
+
+
+def _integer(name: str, *, default: int, low: int, high: int) -> int:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 10) or not low <= int(raw) <= high:
+        raise ApiError(
+            400,
+            "invalid_parameter",
+            f"'{name}' must be a whole number from {low} to {high}",
+            {"parameter": name, "value": raw[:100]},
+        )
+    return int(raw)

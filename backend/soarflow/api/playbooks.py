@@ -1,0 +1,278 @@
+"""/api/v1/playbooks: save, list, version, enable and validate playbooks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request, url_for
+
+from soarflow.api.body import json_body
+from soarflow.api.errors import ApiError, not_found
+from soarflow.api.extensions import action_catalog, db_session
+from soarflow.api.openapi import operation
+from soarflow.api.pagination import QUERY_PARAMETERS, page_request
+from soarflow.playbook import FORMAT, trigger_kind, validate
+from soarflow.store import playbooks as repo
+from soarflow.store.models import (
+    Playbook,
+    PlaybookPage,
+    PlaybookPublic,
+    PlaybookSummary,
+    PlaybookVersionList,
+    PlaybookVersionPublic,
+    PlaybookVersionSummary,
+    ValidationResult,
+)
+
+bp = Blueprint("playbooks", __name__, url_prefix="/api/v1/playbooks")
+
+DOCUMENT_SCHEMA = "/api/v1/schemas/playbook"
+IF_MATCH = {"If-Match": {"type": "string", "description": "the ETag of the version edited"}}
+TAG = "playbooks"
+
+
+def check(document: Any) -> repo.Checked:
+    """Validate a document for saving; refuse only what cannot be saved even as a draft."""
+    problems = [problem.to_dict() for problem in validate(document, catalog=action_catalog())]
+    if not _is_saveable(document):
+        raise ApiError(
+            422,
+            "invalid_document",
+            f"a playbook must be a JSON object with format '{FORMAT}' and a name",
+            {"problems": problems},
+        )
+    return repo.Checked(document=document, problems=problems, trigger_kind=trigger_kind(document))
+
+
+def _is_saveable(document: Any) -> bool:
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        return False
+    name = document.get("name")
+    return isinstance(name, str) and 0 < len(name.strip()) and len(name) <= 200
+
+
+def _etag(playbook: Playbook) -> str:
+    return f'"{playbook.version}"'
+
+
+def _public(playbook: Playbook) -> Response:
+    runs = repo.count_runs(db_session(), playbook_id=playbook.id)
+    body = PlaybookPublic.model_validate(playbook, update={"runs_count": runs})
+    response = jsonify(body.model_dump(mode="json"))
+    response.headers["ETag"] = _etag(playbook)
+    return response
+
+
+def _load(playbook_id: str) -> Playbook:
+    playbook = repo.get_playbook(db_session(), playbook_id=playbook_id)
+    if playbook is None:
+        raise not_found("playbook", playbook_id)
+    return playbook
+
+
+def _require_match(playbook: Playbook, *, required: bool) -> int:
+    """The version the caller last saw, from If-Match; 412 when it is missing or stale."""
+    if not request.if_match and not required:
+        return playbook.version
+    if request.if_match.star_tag or request.if_match.contains(str(playbook.version)):
+        return playbook.version
+    raise _conflict(playbook.version)
+
+
+def _conflict(current: int) -> ApiError:
+    return ApiError(
+        412,
+        "version_conflict",
+        "the playbook changed since you loaded it: reload it, then apply your change again"
+        if request.if_match
+        else "send If-Match with the ETag of the version you edited",
+        {"current_version": current, "etag": f'"{current}"'},
+    )
+
+
+@bp.post("/validate")
+@operation(
+    "Validate a playbook document without saving it",
+    tag=TAG,
+    request=DOCUMENT_SCHEMA,
+    responses={200: ValidationResult, 400: "Not JSON", 413: "Too large", 415: "Not JSON"},
+)
+def validate_document() -> Response:
+    problems = [p.to_dict() for p in validate(json_body(), catalog=action_catalog())]
+    return jsonify({"valid": not problems, "problems": problems})
+
+
+@bp.post("")
+@operation(
+    "Create a playbook; a document with problems is saved as a draft",
+    tag=TAG,
+    request=DOCUMENT_SCHEMA,
+    responses={201: PlaybookPublic, 400: "Not JSON", 413: "Too large", 415: "Not JSON",
+               422: "Not a playbook document"},
+)
+def create() -> tuple[Response, int]:
+    checked = check(json_body())
+    session = db_session()
+    playbook = repo.create_playbook(session, checked=checked)
+    session.commit()
+    response = _public(playbook)
+    response.headers["Location"] = url_for(".get", playbook_id=playbook.id)
+    return response, 201
+
+
+@bp.get("")
+@operation(
+    "List playbooks, most recently changed first",
+    tag=TAG,
+    query={**QUERY_PARAMETERS, "q": {"type": "string", "description": "name contains"}},
+    responses={200: PlaybookPage, 400: "Bad query parameter"},
+)
+def list_all() -> Response:
+    page = page_request()
+    name_contains = request.args.get("q") or None
+    rows, total = repo.list_playbooks(
+        db_session(), offset=page.offset, limit=page.limit, name_contains=name_contains
+    )
+    data = [
+        PlaybookSummary.model_validate(playbook, update={"runs_count": runs})
+        for playbook, runs in rows
+    ]
+    extra = {"q": name_contains} if name_contains else {}
+    result = PlaybookPage(data=data, total=total, next=page.next_url(total, **extra))
+    return jsonify(result.model_dump(mode="json"))
+
+
+@bp.get("/<playbook_id>")
+@operation("Get a playbook with its document", tag=TAG, responses={200: PlaybookPublic, 404: "No such playbook"})
+def get(playbook_id: str) -> Response:
+    return _public(_load(playbook_id))
+
+
+@bp.put("/<playbook_id>")
+@operation(
+    "Save a new version of a playbook (If-Match required)",
+    tag=TAG,
+    request=DOCUMENT_SCHEMA,
+    headers=IF_MATCH,
+    responses={200: PlaybookPublic, 400: "Not JSON", 404: "No such playbook",
+               412: "Changed since loaded", 413: "Too large", 415: "Not JSON",
+               422: "Not a playbook document"},
+)
+def put(playbook_id: str) -> Response:
+    playbook = _load(playbook_id)
+    expected = _require_match(playbook, required=True)
+    checked = check(json_body())
+    return _save(playbook, expected, checked)
+
+
+def _save(playbook: Playbook, expected: int, checked: repo.Checked) -> Response:
+    session = db_session()
+    try:
+        repo.save_document(session, playbook=playbook, expected_version=expected, checked=checked)
+    except repo.VersionConflict as conflict:
+        raise _conflict(conflict.current) from None
+    session.commit()
+    return _public(playbook)
+
+
+@bp.delete("/<playbook_id>")
+@operation(
+    "Delete a playbook and its versions",
+    tag=TAG,
+    headers=IF_MATCH,
+    responses={204: "Deleted", 404: "No such playbook", 412: "Changed since loaded"},
+)
+def delete(playbook_id: str) -> tuple[str, int]:
+    playbook = _load(playbook_id)
+    _require_match(playbook, required=False)
+    session = db_session()
+    repo.delete_playbook(session, playbook=playbook)
+    session.commit()
+    return "", 204
+
+
+@bp.post("/<playbook_id>/enable")
+@operation(
+    "Enable a valid playbook",
+    tag=TAG,
+    responses={200: PlaybookPublic, 404: "No such playbook", 409: "The playbook has problems"},
+)
+def enable(playbook_id: str) -> Response:
+    playbook = _load(playbook_id)
+    if not playbook.valid:
+        raise ApiError(
+            409,
+            "invalid_playbook",
+            f"fix the playbook's {playbook.problem_count} problem(s) before enabling it",
+            {"problems": playbook.problems},
+        )
+    return _set_enabled(playbook, enabled=True)
+
+
+@bp.post("/<playbook_id>/disable")
+@operation("Disable a playbook", tag=TAG, responses={200: PlaybookPublic, 404: "No such playbook"})
+def disable(playbook_id: str) -> Response:
+    return _set_enabled(_load(playbook_id), enabled=False)
+
+
+def _set_enabled(playbook: Playbook, *, enabled: bool) -> Response:
+    session = db_session()
+    repo.set_enabled(session, playbook=playbook, enabled=enabled)
+    session.commit()
+    return _public(playbook)
+
+
+@bp.get("/<playbook_id>/versions")
+@operation(
+    "List the saved versions of a playbook, newest first",
+    tag=TAG,
+    responses={200: PlaybookVersionList, 404: "No such playbook"},
+)
+def versions(playbook_id: str) -> Response:
+    playbook = _load(playbook_id)
+    found = repo.list_versions(db_session(), playbook_id=playbook.id)
+    data = [
+        PlaybookVersionSummary(number=v.number, name=str(v.document["name"]), created_at=v.created_at)
+        for v in found
+    ]
+    return jsonify(PlaybookVersionList(data=data, total=len(data)).model_dump(mode="json"))
+
+
+def _load_version(playbook: Playbook, number: int) -> Any:
+    version = repo.get_version(db_session(), playbook_id=playbook.id, number=number)
+    if version is None:
+        raise not_found("version", f"{playbook.id}/{number}")
+    return version
+
+
+@bp.get("/<playbook_id>/versions/<int:number>")
+@operation(
+    "Get one saved version of a playbook",
+    tag=TAG,
+    responses={200: PlaybookVersionPublic, 404: "No such playbook or version"},
+)
+def version(playbook_id: str, number: int) -> Response:
+    found = _load_version(_load(playbook_id), number)
+    body = PlaybookVersionPublic(
+        playbook_id=found.playbook_id,
+        number=found.number,
+        name=str(found.document["name"]),
+        created_at=found.created_at,
+        document=found.document,
+    )
+    return jsonify(body.model_dump(mode="json"))
+
+
+@bp.post("/<playbook_id>/versions/<int:number>/restore")
+@operation(
+    "Restore an earlier version as a new version",
+    tag=TAG,
+    headers=IF_MATCH,
+    responses={200: PlaybookPublic, 404: "No such playbook or version",
+               412: "Changed since loaded"},
+)
+def restore(playbook_id: str, number: int) -> Response:
+    playbook = _load(playbook_id)
+    expected = _require_match(playbook, required=False)
+    document = _load_version(playbook, number).document
+    return _save(playbook, expected, check(document))

@@ -1,0 +1,44 @@
+"""create_app(): the Flask application factory."""
+
+from __future__ import annotations
+
+from flask import Flask, Response
+
+from soarflow.api import errors, extensions, meta, playbooks
+from soarflow.config import MAX_BODY_BYTES, Settings
+from soarflow.playbook import ActionCatalog, StaticCatalog
+from soarflow.store.db import make_engine
+from soarflow import web
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+    ),
+}
+
+
+def create_app(settings: Settings | None = None, *, catalog: ActionCatalog | None = None) -> Flask:
+    """Build the app. Until connectors are loaded from manifests, the catalog knows no actions."""
+    settings = settings or Settings.from_env()
+    app = Flask(__name__)
+    app.config.update(MAX_CONTENT_LENGTH=MAX_BODY_BYTES, JSON_SORT_KEYS=False)
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    extensions.init_app(
+        app, engine=make_engine(settings.database_url), catalog=catalog or StaticCatalog()
+    )
+    errors.init_app(app)
+    app.register_blueprint(meta.bp)
+    app.register_blueprint(playbooks.bp)
+    web.init_app(app, settings.frontend_dir)
+    app.after_request(_add_security_headers)
+    return app
+
+
+def _add_security_headers(response: Response) -> Response:
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response

@@ -1,0 +1,29 @@
+"""Settings from SOARFLOW_* environment variables, with defaults that work with nothing set."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+MAX_BODY_BYTES = 2 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    frontend_dir: Path
+    host: str = "127.0.0.1"
+    port: int = 8080
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
+        var_dir = Path(environ.get("SOARFLOW_VAR_DIR", "var")).resolve()
+        return cls(
+            database_url=environ.get("SOARFLOW_DATABASE_URL", f"sqlite:///{var_dir}/soarflow.db"),
+            frontend_dir=Path(environ.get("SOARFLOW_FRONTEND_DIR", REPO_ROOT / "frontend" / "dist")),
+            host=environ.get("SOARFLOW_HOST", "127.0.0.1"),
+            port=int(environ.get("SOARFLOW_PORT", "8080")),
+        )

@@ -1,0 +1,332 @@
+"""The validator's checks: each a small function from a ValidationContext to problems."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.protocols import Validator
+from jsonschema.validators import extend
+
+from soarflow.playbook.catalog import ActionCatalog, ActionSpec
+from soarflow.playbook.document import (
+    MAX_DEPTH,
+    MAX_EXPRESSION_LENGTH,
+    MAX_NODES,
+    Code,
+    Json,
+    JsonPath,
+    Problem,
+    is_expression_text,
+    iter_strings,
+    json_path,
+)
+from soarflow.playbook.graph import EdgeRef, NodeRef, PlaybookGraph
+from soarflow.playbook.schema import schema_problems
+
+
+@dataclass(frozen=True)
+class ValidationContext:
+    document: Mapping[str, Json]
+    graph: PlaybookGraph
+    catalog: ActionCatalog
+
+
+Check = Callable[[ValidationContext], Iterable[Problem]]
+
+
+def node_path(node: NodeRef, *rest: str | int) -> str:
+    if node.is_trigger:
+        return json_path(("trigger", *rest))
+    return json_path(("nodes", node.index, *rest))
+
+
+def edge_path(edge: EdgeRef, *rest: str | int) -> str:
+    return json_path(("edges", edge.index, *rest))
+
+
+def check_schema(ctx: ValidationContext) -> Iterator[Problem]:
+    yield from schema_problems(ctx.document)
+
+
+def check_duplicate_ids(ctx: ValidationContext) -> Iterator[Problem]:
+    first_seen = {node.id: node for node in ctx.graph.by_id.values()}
+    for node in ctx.graph.node_list:
+        first = first_seen[node.id]
+        if first is not node:
+            where = "the trigger" if first.is_trigger else f"node #{first.index}"
+            yield Problem(
+                Code.DUPLICATE_ID,
+                f"id '{node.id}' is already used by {where}",
+                node.id,
+                node_path(node, "id"),
+            )
+
+
+def check_trigger(ctx: ValidationContext) -> Iterator[Problem]:
+    if ctx.graph.trigger is None:
+        yield Problem(Code.NO_TRIGGER, "the playbook has no trigger", None, "$.trigger")
+
+
+def check_parents(ctx: ValidationContext) -> Iterator[Problem]:
+    graph = ctx.graph
+    for node in graph.node_list:
+        if node.parent is None:
+            continue
+        parent = graph.node(node.parent)
+        if parent is None:
+            yield Problem(
+                Code.BAD_PARENT,
+                f"parent '{node.parent}' does not exist",
+                node.id,
+                node_path(node, "parent"),
+            )
+        elif not parent.is_container:
+            yield Problem(
+                Code.BAD_PARENT,
+                f"parent '{parent.id}' is not a container and cannot hold steps",
+                node.id,
+                node_path(node, "parent"),
+            )
+        elif graph.in_containment_loop(node):
+            yield Problem(
+                Code.BAD_PARENT,
+                f"'{node.id}' ends up inside itself through its parents",
+                node.id,
+                node_path(node, "parent"),
+            )
+        elif node.branch not in parent.branches:
+            yield _unknown_branch(parent, node.branch, node.id, node_path(node, "branch"))
+
+
+def _unknown_branch(container: NodeRef, branch: str | None, node_id: str, path: str) -> Problem:
+    return Problem(
+        Code.BAD_BRANCH,
+        f"'{container.id}' has no branch '{branch}' (it has: {', '.join(container.branches)})",
+        node_id,
+        path,
+        {"container": container.id, "branches": list(container.branches)},
+    )
+
+
+def check_edges(ctx: ValidationContext) -> Iterator[Problem]:
+    for edge in ctx.graph.edges:
+        yield from _edge_problems(ctx.graph, edge)
+
+
+def _edge_problems(graph: PlaybookGraph, edge: EdgeRef) -> Iterator[Problem]:
+    source, target = graph.node(edge.source), graph.node(edge.target)
+    for end, node in (("source", source), ("target", target)):
+        if node is None:
+            name = getattr(edge, end)
+            yield Problem(
+                Code.DANGLING_EDGE,
+                f"edge {end} '{name}' is not a node of this playbook",
+                None,
+                edge_path(edge, end),
+                {"end": end, "id": name},
+            )
+    if source is None or target is None:
+        return
+    if target.is_trigger:
+        yield Problem(
+            Code.DANGLING_EDGE,
+            f"edge ends at the trigger '{target.id}'; nothing runs before the trigger",
+            target.id,
+            edge_path(edge, "target"),
+            {"end": "target", "id": target.id},
+        )
+    elif target.parent == source.id and source.is_container:
+        yield from _start_edge_problems(source, target, edge)
+    elif source.scope != target.scope:
+        yield Problem(
+            Code.CROSS_SCOPE_EDGE,
+            f"edge '{source.id}' -> '{target.id}' joins steps of different containers or "
+            "branches; only siblings, or a container and its own child, can be joined",
+            target.id,
+            edge_path(edge),
+            {"source_scope": list(source.scope), "target_scope": list(target.scope)},
+        )
+    elif edge.branch is not None:
+        yield Problem(
+            Code.BAD_BRANCH,
+            f"edge '{source.id}' -> '{target.id}' joins siblings, so it cannot name a branch",
+            target.id,
+            edge_path(edge, "branch"),
+        )
+
+
+def _start_edge_problems(container: NodeRef, child: NodeRef, edge: EdgeRef) -> Iterator[Problem]:
+    if edge.branch is None:
+        yield Problem(
+            Code.BAD_BRANCH,
+            f"edge from container '{container.id}' to its child '{child.id}' must name the "
+            f"branch it starts ('{child.branch}')",
+            child.id,
+            edge_path(edge),
+            {"container": container.id, "branches": list(container.branches)},
+        )
+    elif edge.branch not in container.branches:
+        yield _unknown_branch(container, edge.branch, child.id, edge_path(edge, "branch"))
+    elif edge.branch != child.branch:
+        yield Problem(
+            Code.BAD_BRANCH,
+            f"edge starts branch '{edge.branch}' of '{container.id}', but '{child.id}' is in "
+            f"branch '{child.branch}'",
+            child.id,
+            edge_path(edge, "branch"),
+            {"container": container.id, "branches": list(container.branches)},
+        )
+
+
+def check_cycles(ctx: ValidationContext) -> Iterator[Problem]:
+    graph = ctx.graph
+    if graph.is_acyclic():
+        return
+    for cycle in graph.cycles():
+        first = graph.by_id[cycle[0]]
+        shown = " -> ".join([*cycle, cycle[0]])
+        yield Problem(
+            Code.CYCLE,
+            f"steps run after each other in a loop: {shown}",
+            first.id,
+            node_path(first),
+            {"nodes": cycle},
+        )
+
+
+def check_reachability(ctx: ValidationContext) -> Iterator[Problem]:
+    graph = ctx.graph
+    if graph.trigger is None:
+        return
+    reached = graph.reachable_from_trigger()
+    for node in graph.node_list:
+        if node.id not in reached and graph.by_id[node.id] is node:
+            yield Problem(
+                Code.UNREACHABLE,
+                f"'{node.id}' can never run: no path leads to it from the trigger",
+                node.id,
+                node_path(node),
+            )
+
+
+def check_size(ctx: ValidationContext) -> Iterator[Problem]:
+    graph = ctx.graph
+    count = len(graph.node_list)
+    if count > MAX_NODES:
+        yield Problem(
+            Code.TOO_LARGE,
+            f"the playbook has {count} steps; the limit is {MAX_NODES}",
+            None,
+            "$.nodes",
+            {"limit": MAX_NODES, "actual": count},
+        )
+    for node in graph.node_list:
+        if graph.depth(node) == MAX_DEPTH + 1:
+            yield Problem(
+                Code.TOO_LARGE,
+                f"'{node.id}' is nested {MAX_DEPTH + 1} containers deep; the limit is {MAX_DEPTH}",
+                node.id,
+                node_path(node, "parent"),
+                {"limit": MAX_DEPTH, "actual": MAX_DEPTH + 1},
+            )
+    yield from _long_expressions(ctx.document)
+
+
+def _long_expressions(document: Mapping[str, Json]) -> Iterator[Problem]:
+    roots: list[tuple[JsonPath, Json, str | None]] = [
+        (("trigger",), document.get("trigger"), None),
+        (("variables",), document.get("variables"), None),
+    ]
+    nodes = document.get("nodes")
+    if isinstance(nodes, list):
+        roots.extend(
+            (("nodes", index), node, _id_of(node)) for index, node in enumerate(nodes)
+        )
+    for root_path, value, node_id in roots:
+        for path, text in iter_strings(value, root_path):
+            if len(text) > MAX_EXPRESSION_LENGTH and is_expression_text(text):
+                yield Problem(
+                    Code.TOO_LARGE,
+                    f"expression is {len(text)} characters; the limit is "
+                    f"{MAX_EXPRESSION_LENGTH}",
+                    node_id,
+                    json_path(path),
+                    {"limit": MAX_EXPRESSION_LENGTH, "actual": len(text)},
+                )
+
+
+def _id_of(node: Json) -> str | None:
+    node_id = node.get("id") if isinstance(node, dict) else None
+    return node_id if isinstance(node_id, str) else None
+
+
+def check_actions(ctx: ValidationContext) -> Iterator[Problem]:
+    for node in ctx.graph.node_list:
+        name = node.data.get("action")
+        if node.kind != "action" or not isinstance(name, str):
+            continue
+        spec = ctx.catalog.get_action(name)
+        if spec is None:
+            yield Problem(
+                Code.UNKNOWN_ACTION,
+                f"no connector provides the action '{name}'",
+                node.id,
+                node_path(node, "action"),
+                {"action": name},
+            )
+            continue
+        inputs = node.data.get("inputs", {})
+        if isinstance(inputs, dict):
+            yield from _input_problems(node, spec, inputs)
+
+
+def _input_problems(node: NodeRef, spec: ActionSpec, inputs: dict[str, Json]) -> Iterator[Problem]:
+    for error in _inputs_validator(spec).iter_errors(inputs):
+        field = tuple(error.absolute_path)
+        yield Problem(
+            Code.INVALID_INPUTS,
+            f"{spec.name}: {error.message}",
+            node.id,
+            node_path(node, "inputs", *field),
+            {"action": spec.name, "keyword": str(error.validator)},
+        )
+
+
+def _skip_expressions(check: Any) -> Any:
+    """Let a value that holds an expression pass: its type is known only when it runs."""
+
+    def checked(validator: Validator, value: Json, instance: Json, schema: Json) -> Any:
+        if is_expression_text(instance):
+            return ()
+        return check(validator, value, instance, schema)
+
+    return checked
+
+
+_InputsValidator = extend(
+    Draft202012Validator,
+    {keyword: _skip_expressions(check) for keyword, check in Draft202012Validator.VALIDATORS.items()},
+)
+
+
+@lru_cache(maxsize=4096)
+def _inputs_validator(spec: ActionSpec) -> Validator:
+    validator: Validator = _InputsValidator(dict(spec.input_schema))
+    return validator
+
+
+STRUCTURE_CHECKS: tuple[Check, ...] = (
+    check_schema,
+    check_duplicate_ids,
+    check_trigger,
+    check_parents,
+    check_edges,
+    check_cycles,
+    check_reachability,
+    check_size,
+    check_actions,
+)

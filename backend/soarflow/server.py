@@ -1,0 +1,45 @@
+"""Production serving with gunicorn (threads, one process by default)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from gunicorn.app.base import BaseApplication
+
+from soarflow.app import create_app
+from soarflow.config import Settings
+from soarflow.store.db import make_engine
+from soarflow.store.migrate import pending_revisions
+
+
+class _Gunicorn(BaseApplication):  # type: ignore[misc]
+    def __init__(self, app: Flask, options: dict[str, Any]) -> None:
+        self._app = app
+        self._options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self._options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Flask:
+        return self._app
+
+
+def serve(settings: Settings, *, host: str, port: int, workers: int, threads: int) -> None:
+    engine = make_engine(settings.database_url)
+    try:
+        if pending_revisions(engine):
+            raise SystemExit("the database schema is out of date: run `soarflow db upgrade` first")
+    finally:
+        engine.dispose()
+    options = {
+        "bind": f"{host}:{port}",
+        "workers": workers,
+        "threads": threads,
+        "worker_class": "gthread",
+        "accesslog": "-",
+        "timeout": 60,
+    }
+    _Gunicorn(create_app(settings), options).run()

@@ -1,0 +1,97 @@
+"""Test data: a small action catalog (until the connector registry exists) and playbooks."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from soarflow.playbook import ActionSpec, StaticCatalog
+
+FIXTURE_CATALOG = StaticCatalog(
+    [
+        ActionSpec(
+            "virustotal.get_ip_report",
+            input_schema={
+                "type": "object",
+                "required": ["ip"],
+                "additionalProperties": False,
+                "properties": {"ip": {"type": "string", "format": "ipv4", "maxLength": 45}},
+            },
+            output_schema={"type": "object", "properties": {"data": {"type": "object"}}},
+        ),
+        ActionSpec(
+            "soarflow.add_incident_comment",
+            input_schema={
+                "type": "object",
+                "required": ["incident_id", "text"],
+                "properties": {
+                    "incident_id": {"type": "string"},
+                    "text": {"type": "string", "maxLength": 30000},
+                },
+            },
+        ),
+        ActionSpec(
+            "soarflow.send_email",
+            input_schema={
+                "type": "object",
+                "required": ["to", "subject"],
+                "properties": {
+                    "to": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+                    "subject": {"type": "string"},
+                    "priority": {"type": "integer", "minimum": 1, "maximum": 5},
+                },
+            },
+        ),
+    ]
+)
+
+ENRICH_IPS: dict[str, Any] = {
+    "format": "soarflow.playbook/v1",
+    "name": "Enrich incident IPs with VirusTotal",
+    "description": "Looks up every IP of an incident and comments the reputation.",
+    "trigger": {"id": "incident", "type": "soarflow.incident_created"},
+    "variables": {"bad_ips": {"type": "array", "initial": []}},
+    "nodes": [
+        {
+            "id": "each_ip",
+            "kind": "foreach",
+            "title": "For each IP",
+            "items": "{{ trigger.entities | selectattr('kind', 'eq', 'ip') | list }}",
+            "concurrency": 10,
+        },
+        {
+            "id": "vt",
+            "kind": "action",
+            "parent": "each_ip",
+            "branch": "body",
+            "action": "virustotal.get_ip_report",
+            "connection": "vt-main",
+            "inputs": {"ip": "{{ item.address }}"},
+            "retry": {"policy": "exponential", "count": 4},
+        },
+        {
+            "id": "comment",
+            "kind": "action",
+            "parent": "each_ip",
+            "branch": "body",
+            "action": "soarflow.add_incident_comment",
+            "inputs": {
+                "incident_id": "{{ trigger.id }}",
+                "text": "{{ item.address }}: {{ steps.vt.output.data.attributes.reputation }}",
+            },
+        },
+    ],
+    "edges": [
+        {"source": "incident", "target": "each_ip"},
+        {"source": "each_ip", "target": "vt", "branch": "body"},
+        {"source": "vt", "target": "comment", "when": ["succeeded", "failed"]},
+    ],
+    "layout": {"each_ip": {"x": 0, "y": 140, "w": 420, "h": 300}},
+}
+
+
+def enrich_ips(**changes: Any) -> dict[str, Any]:
+    """A fresh copy of the DESIGN.md example playbook, with top-level fields replaced."""
+    document = copy.deepcopy(ENRICH_IPS)
+    document.update(changes)
+    return document
