@@ -51,10 +51,14 @@ class _Builder:
         self.nodes.append(_placed({"id": node_id, "kind": kind, **settings}, parent, branch))
         return node_id
 
-    def edge(self, source: str, target: str, branch: str | None = None, **extra: Any) -> None:
-        edge: dict[str, Any] = {"source": source, "target": target, **extra}
+    def edge(
+        self, source: str, target: str, branch: str | None = None, when: list[str] | None = None
+    ) -> None:
+        edge: dict[str, Any] = {"source": source, "target": target}
         if branch is not None:
             edge["branch"] = branch
+        if when is not None:
+            edge["when"] = when
         self.edges.append(edge)
 
     def chain(self, container: str, branch: str, length: int) -> None:
@@ -106,8 +110,8 @@ def generate(node_count: int) -> dict[str, Any]:
     shape = 0
     while len(builder.nodes) < node_count:
         block = builder.block(shape % 5)
-        when = {"when": ["succeeded", "failed"]} if shape % 7 == 6 else {}
-        builder.edge(previous, block, **when)
+        when = ["succeeded", "failed"] if shape % 7 == 6 else None
+        builder.edge(previous, block, when=when)
         previous = block
         shape += 1
     return {

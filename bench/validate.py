@@ -1,6 +1,6 @@
 """Median time to validate generated playbooks of 500 and 5,000 nodes.
 
-Prints one JSON line. Run: .venv/bin/python bench/validate.py [--repeat N]
+Prints one JSON line. Run from the repository root: .venv/bin/python -m bench.validate
 Goal on the 2-core reference machine: <= 10 ms at 500 nodes, <= 60 ms at 5,000.
 """
 
@@ -9,20 +9,16 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import sys
 import time
-from pathlib import Path
+from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from generate import CATALOG, generate  # noqa: E402
-
-from soarflow.playbook import validate  # noqa: E402
+from bench.generate import CATALOG, generate
+from soarflow.playbook import validate
 
 
-def median_ms(document: dict[str, object], repeat: int) -> tuple[float, int]:
-    timings = []
-    problems = []
+def median_ms(document: dict[str, Any], repeat: int) -> tuple[float, int]:
+    timings: list[float] = []
+    problems: list[object] = []
     for _ in range(repeat):
         started = time.perf_counter()
         problems = validate(document, catalog=CATALOG)
@@ -39,7 +35,7 @@ def main() -> None:
         document = generate(size)
         median, problem_count = median_ms(document, args.repeat)
         result[f"median_ms_{size}"] = round(median, 2)
-        result[f"nodes_{size}"] = len(document["nodes"])  # type: ignore[arg-type]
+        result[f"nodes_{size}"] = len(document["nodes"])
         result[f"problems_{size}"] = problem_count
     print(json.dumps(result))
 

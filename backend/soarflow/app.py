@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Flask, Response
 
+from soarflow import web
 from soarflow.api import errors, extensions, meta, playbooks
 from soarflow.config import MAX_BODY_BYTES, Settings
 from soarflow.playbook import ActionCatalog, StaticCatalog
 from soarflow.store.db import make_engine
-from soarflow import web
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",

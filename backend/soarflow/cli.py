@@ -48,8 +48,8 @@ def db() -> None:
 @db.command()
 def upgrade() -> None:
     """Apply every pending migration to SOARFLOW_DATABASE_URL."""
-    from soarflow.store.migrate import upgrade as run_upgrade
     from soarflow.store.db import normalize_url
+    from soarflow.store.migrate import upgrade as run_upgrade
 
     settings = Settings.from_env()
     run_upgrade(settings.database_url)

@@ -23,7 +23,9 @@ class Settings:
         var_dir = Path(environ.get("SOARFLOW_VAR_DIR", "var")).resolve()
         return cls(
             database_url=environ.get("SOARFLOW_DATABASE_URL", f"sqlite:///{var_dir}/soarflow.db"),
-            frontend_dir=Path(environ.get("SOARFLOW_FRONTEND_DIR", REPO_ROOT / "frontend" / "dist")),
+            frontend_dir=Path(
+                environ.get("SOARFLOW_FRONTEND_DIR", REPO_ROOT / "frontend" / "dist")
+            ),
             host=environ.get("SOARFLOW_HOST", "127.0.0.1"),
             port=int(environ.get("SOARFLOW_PORT", "8080")),
         )

@@ -21,7 +21,11 @@ def init_app(app: Flask, frontend_dir: Path) -> None:
         if page.startswith("api/"):
             abort(404)
         candidate = frontend_dir / page
-        if page and candidate.is_file() and candidate.resolve().is_relative_to(frontend_dir.resolve()):
+        if (
+            page
+            and candidate.is_file()
+            and candidate.resolve().is_relative_to(frontend_dir.resolve())
+        ):
             return send_from_directory(frontend_dir, page, max_age=_max_age(page))
         if not (frontend_dir / "index.html").is_file():
             return NOT_BUILT, 503

@@ -135,7 +135,11 @@ def test_a_child_without_a_start_edge_is_unreachable() -> None:
 def test_cross_scope_edges() -> None:
     document = enrich_ips()
     document["nodes"].append(action("after"))
-    document["edges"] += [edge("each_ip", "after"), edge("vt", "after"), edge("incident", "comment")]
+    document["edges"] += [
+        edge("each_ip", "after"),
+        edge("vt", "after"),
+        edge("incident", "comment"),
+    ]
     problems = only(check(document), "cross_scope_edge")
     assert [p.path for p in problems] == ["$.edges[4]", "$.edges[5]"]
     assert problems[0].details == {
@@ -182,9 +186,7 @@ def test_switch_branches_are_its_cases_and_default() -> None:
         action("other", parent="sev", branch="default"),
         action("low", parent="sev", branch="Low"),
     ]
-    edges = [edge("t", "sev")] + [
-        edge("sev", n["id"], branch=n["branch"]) for n in nodes[1:]
-    ]
+    edges = [edge("t", "sev")] + [edge("sev", n["id"], branch=n["branch"]) for n in nodes[1:]]
     problems = check(playbook(nodes, edges))
     assert [(p.code, p.node_id) for p in problems] == [
         ("bad_branch", "low"),
@@ -238,7 +240,9 @@ def test_expressions_longer_than_the_limit() -> None:
     document["nodes"][0]["inputs"]["text"] = long_text
     [problem] = check(document)
     assert (problem.code, problem.path) == ("too_large", "$.nodes[0].inputs.text")
-    plain = playbook([action("a", inputs={"incident_id": "1", "text": "x" * 9000})], [edge("t", "a")])
+    plain = playbook(
+        [action("a", inputs={"incident_id": "1", "text": "x" * 9000})], [edge("t", "a")]
+    )
     assert check(plain) == []
 
 
@@ -273,7 +277,12 @@ def test_expression_inputs_are_left_to_the_expression_checks() -> None:
 
 def test_every_problem_is_reported_at_once() -> None:
     document = playbook(
-        [action("a"), action("a"), action("b", action="no.such"), action("c", parent="zz", branch="q")],
+        [
+            action("a"),
+            action("a"),
+            action("b", action="no.such"),
+            action("c", parent="zz", branch="q"),
+        ],
         [edge("t", "a"), edge("a", "ghost"), edge("b", "b")],
     )
     document["nodes"].append({"id": 7, "kind": "action"})
@@ -297,7 +306,9 @@ def test_further_checks_plug_in_and_see_the_compiled_graph() -> None:
             if "title" not in node.data
         ]
 
-    problems = validate(enrich_ips(), catalog=FIXTURE_CATALOG, checks=(*STRUCTURE_CHECKS, no_titles))
+    problems = validate(
+        enrich_ips(), catalog=FIXTURE_CATALOG, checks=(*STRUCTURE_CHECKS, no_titles)
+    )
     assert [(p.code, p.node_id) for p in problems] == [
         ("bad_expression", "vt"),
         ("bad_expression", "comment"),
@@ -324,20 +335,47 @@ def test_non_documents_get_schema_problems(document: Any) -> None:
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=5),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.sampled_from(["id", "kind", "parent", "branch", "source", "target",
-                                       "action", "inputs", "cases", "x"]), children, max_size=5),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "id",
+                    "kind",
+                    "parent",
+                    "branch",
+                    "source",
+                    "target",
+                    "action",
+                    "inputs",
+                    "cases",
+                    "x",
+                ]
+            ),
+            children,
+            max_size=5,
+        )
+    ),
     max_leaves=30,
 )
 node_like = st.fixed_dictionaries(
-    {"id": st.sampled_from(["a", "b", "c", "t"]),
-     "kind": st.sampled_from(["action", "switch", "foreach", "scope", "condition", "odd"])},
-    optional={"parent": st.sampled_from(["a", "b", "c", "t", "zz"]), "branch": json_values,
-              "cases": json_values, "action": json_values, "inputs": json_values},
+    {
+        "id": st.sampled_from(["a", "b", "c", "t"]),
+        "kind": st.sampled_from(["action", "switch", "foreach", "scope", "condition", "odd"]),
+    },
+    optional={
+        "parent": st.sampled_from(["a", "b", "c", "t", "zz"]),
+        "branch": json_values,
+        "cases": json_values,
+        "action": json_values,
+        "inputs": json_values,
+    },
 )
 edge_like = st.fixed_dictionaries(
-    {"source": st.sampled_from(["a", "b", "c", "t", "zz"]),
-     "target": st.sampled_from(["a", "b", "c", "t", "zz"])},
+    {
+        "source": st.sampled_from(["a", "b", "c", "t", "zz"]),
+        "target": st.sampled_from(["a", "b", "c", "t", "zz"]),
+    },
     optional={"branch": json_values},
 )
 
@@ -349,8 +387,13 @@ edge_like = st.fixed_dictionaries(
     trigger=json_values | st.just({"id": "t", "type": "x.y"}),
 )
 def test_any_shape_gives_problems_never_an_exception(nodes: Any, edges: Any, trigger: Any) -> None:
-    document = {"format": "soarflow.playbook/v1", "name": "fuzz", "trigger": trigger,
-                "nodes": nodes, "edges": edges}
+    document = {
+        "format": "soarflow.playbook/v1",
+        "name": "fuzz",
+        "trigger": trigger,
+        "nodes": nodes,
+        "edges": edges,
+    }
     for problem in check(document):
         assert problem.code in set(Code)
         assert problem.path.startswith("$")

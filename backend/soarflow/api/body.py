@@ -39,7 +39,9 @@ def parse_json(raw: bytes) -> Any:
             parse_float=_finite_float,
         )
     except json.JSONDecodeError as error:
-        raise _invalid(f"the body is not JSON: {error.msg}", line=error.lineno, column=error.colno)
+        raise _invalid(
+            f"the body is not JSON: {error.msg}", line=error.lineno, column=error.colno
+        ) from None
     except RecursionError:
         raise _invalid(f"JSON is nested deeper than {MAX_DEPTH} levels") from None
     except ValueError as error:

@@ -50,7 +50,9 @@ def not_found(resource: str, identifier: object) -> ApiError:
 def error_response(
     status: int, code: str, message: str, details: Mapping[str, Any] | None = None
 ) -> Response:
-    response = jsonify({"error": {"code": code, "message": message, "details": dict(details or {})}})
+    response = jsonify(
+        {"error": {"code": code, "message": message, "details": dict(details or {})}}
+    )
     response.status_code = status
     return response
 

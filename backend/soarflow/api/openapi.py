@@ -142,9 +142,7 @@ def _response(status: int, answer: Any, models: dict[str, Any]) -> dict[str, Any
     if status >= 400:
         return {
             "description": answer,
-            "content": {
-                "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
-            },
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
         }
     if isinstance(answer, str):
         return {"description": answer}

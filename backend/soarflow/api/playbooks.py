@@ -48,7 +48,7 @@ def _is_saveable(document: Any) -> bool:
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         return False
     name = document.get("name")
-    return isinstance(name, str) and 0 < len(name.strip()) and len(name) <= 200
+    return isinstance(name, str) and len(name.strip()) > 0 and len(name) <= 200
 
 
 def _etag(playbook: Playbook) -> str:
@@ -107,8 +107,13 @@ def validate_document() -> Response:
     "Create a playbook; a document with problems is saved as a draft",
     tag=TAG,
     request=DOCUMENT_SCHEMA,
-    responses={201: PlaybookPublic, 400: "Not JSON", 413: "Too large", 415: "Not JSON",
-               422: "Not a playbook document"},
+    responses={
+        201: PlaybookPublic,
+        400: "Not JSON",
+        413: "Too large",
+        415: "Not JSON",
+        422: "Not a playbook document",
+    },
 )
 def create() -> tuple[Response, int]:
     checked = check(json_body())
@@ -143,7 +148,11 @@ def list_all() -> Response:
 
 
 @bp.get("/<playbook_id>")
-@operation("Get a playbook with its document", tag=TAG, responses={200: PlaybookPublic, 404: "No such playbook"})
+@operation(
+    "Get a playbook with its document",
+    tag=TAG,
+    responses={200: PlaybookPublic, 404: "No such playbook"},
+)
 def get(playbook_id: str) -> Response:
     return _public(_load(playbook_id))
 
@@ -154,9 +163,15 @@ def get(playbook_id: str) -> Response:
     tag=TAG,
     request=DOCUMENT_SCHEMA,
     headers=IF_MATCH,
-    responses={200: PlaybookPublic, 400: "Not JSON", 404: "No such playbook",
-               412: "Changed since loaded", 413: "Too large", 415: "Not JSON",
-               422: "Not a playbook document"},
+    responses={
+        200: PlaybookPublic,
+        400: "Not JSON",
+        404: "No such playbook",
+        412: "Changed since loaded",
+        413: "Too large",
+        415: "Not JSON",
+        422: "Not a playbook document",
+    },
 )
 def put(playbook_id: str) -> Response:
     playbook = _load(playbook_id)
@@ -169,7 +184,7 @@ def _save(playbook: Playbook, expected: int, checked: repo.Checked) -> Response:
     session = db_session()
     try:
         repo.save_document(session, playbook=playbook, expected_version=expected, checked=checked)
-    except repo.VersionConflict as conflict:
+    except repo.VersionConflictError as conflict:
         raise _conflict(conflict.current) from None
     session.commit()
     return _public(playbook)
@@ -232,7 +247,9 @@ def versions(playbook_id: str) -> Response:
     playbook = _load(playbook_id)
     found = repo.list_versions(db_session(), playbook_id=playbook.id)
     data = [
-        PlaybookVersionSummary(number=v.number, name=str(v.document["name"]), created_at=v.created_at)
+        PlaybookVersionSummary(
+            number=v.number, name=str(v.document["name"]), created_at=v.created_at
+        )
         for v in found
     ]
     return jsonify(PlaybookVersionList(data=data, total=len(data)).model_dump(mode="json"))
@@ -268,8 +285,11 @@ def version(playbook_id: str, number: int) -> Response:
     "Restore an earlier version as a new version",
     tag=TAG,
     headers=IF_MATCH,
-    responses={200: PlaybookPublic, 404: "No such playbook or version",
-               412: "Changed since loaded"},
+    responses={
+        200: PlaybookPublic,
+        404: "No such playbook or version",
+        412: "Changed since loaded",
+    },
 )
 def restore(playbook_id: str, number: int) -> Response:
     playbook = _load(playbook_id)

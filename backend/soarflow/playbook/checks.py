@@ -243,16 +243,13 @@ def _long_expressions(document: Mapping[str, Json]) -> Iterator[Problem]:
     ]
     nodes = document.get("nodes")
     if isinstance(nodes, list):
-        roots.extend(
-            (("nodes", index), node, _id_of(node)) for index, node in enumerate(nodes)
-        )
+        roots.extend((("nodes", index), node, _id_of(node)) for index, node in enumerate(nodes))
     for root_path, value, node_id in roots:
         for path, text in iter_strings(value, root_path):
             if len(text) > MAX_EXPRESSION_LENGTH and is_expression_text(text):
                 yield Problem(
                     Code.TOO_LARGE,
-                    f"expression is {len(text)} characters; the limit is "
-                    f"{MAX_EXPRESSION_LENGTH}",
+                    f"expression is {len(text)} characters; the limit is {MAX_EXPRESSION_LENGTH}",
                     node_id,
                     json_path(path),
                     {"limit": MAX_EXPRESSION_LENGTH, "actual": len(text)},
@@ -307,9 +304,12 @@ def _skip_expressions(check: Any) -> Any:
     return checked
 
 
-_InputsValidator = extend(
+_InputsValidator = extend(  # type: ignore[no-untyped-call]
     Draft202012Validator,
-    {keyword: _skip_expressions(check) for keyword, check in Draft202012Validator.VALIDATORS.items()},
+    {
+        keyword: _skip_expressions(check)
+        for keyword, check in Draft202012Validator.VALIDATORS.items()
+    },
 )
 
 

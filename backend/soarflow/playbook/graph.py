@@ -71,9 +71,9 @@ class PlaybookGraph:
         return cls(_read_trigger(document), _read_nodes(document), _read_edges(document))
 
     @cached_property
-    def digraph(self) -> nx.DiGraph:
+    def digraph(self) -> nx.DiGraph[str]:
         """Run-after edges whose ends both exist; edges into the trigger are left out."""
-        graph = nx.DiGraph()
+        graph: nx.DiGraph[str] = nx.DiGraph()
         graph.add_nodes_from(self.by_id)
         graph.add_edges_from(
             (edge.source, edge.target)
@@ -123,15 +123,17 @@ class PlaybookGraph:
         return bool(nx.is_directed_acyclic_graph(self.digraph))
 
     def cycles(self) -> list[list[str]]:
-        """One cycle per strongly connected knot of nodes, in edge order; for explaining."""
+        """One cycle per strongly connected knot of nodes, in edge order from the node that comes
+        first in the document, so the same playbook always explains itself the same way."""
+        order = {node_id: position for position, node_id in enumerate(self.by_id)}
         found: list[list[str]] = []
         for component in nx.strongly_connected_components(self.digraph):
-            start = next(iter(component))
+            start = min(component, key=order.__getitem__)
             if len(component) == 1 and not self.digraph.has_edge(start, start):
                 continue
             cycle_edges = nx.find_cycle(self.digraph.subgraph(component), source=start)
             found.append([source for source, _ in cycle_edges])
-        return sorted(found)
+        return sorted(found, key=lambda cycle: order[cycle[0]])
 
 
 def _read_trigger(document: Mapping[str, Json]) -> NodeRef | None:

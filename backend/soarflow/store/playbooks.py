@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from soarflow.store.models import Playbook, PlaybookVersion, Run, utcnow
 
 
-class VersionConflict(Exception):
+class VersionConflictError(Exception):
     """The playbook changed since the caller read it."""
 
     def __init__(self, current: int) -> None:
@@ -112,7 +112,7 @@ def save_document(
     if result.rowcount != 1:  # type: ignore[attr-defined]
         session.rollback()
         current = get_playbook(session, playbook_id=playbook.id)
-        raise VersionConflict(current.version if current else 0)
+        raise VersionConflictError(current.version if current else 0)
     session.add(
         PlaybookVersion(
             playbook_id=playbook.id, number=expected_version + 1, document=checked.document

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from alembic import context
 from sqlalchemy.engine import Connection
+from sqlmodel import SQLModel
 
 import soarflow.store.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 from soarflow.store.db import make_engine
-from sqlmodel import SQLModel
 
 target_metadata = SQLModel.metadata
 
