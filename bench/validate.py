@@ -13,12 +13,12 @@ import time
 from typing import Any
 
 from bench.generate import CATALOG, generate
-from soarflow.playbook import validate
+from soarflow.playbook import Problem, validate
 
 
 def median_ms(document: dict[str, Any], repeat: int) -> tuple[float, int]:
     timings: list[float] = []
-    problems: list[object] = []
+    problems: list[Problem] = []
     for _ in range(repeat):
         started = time.perf_counter()
         problems = validate(document, catalog=CATALOG)

@@ -245,6 +245,8 @@ def _long_expressions(document: Mapping[str, Json]) -> Iterator[Problem]:
     if isinstance(nodes, list):
         roots.extend((("nodes", index), node, _id_of(node)) for index, node in enumerate(nodes))
     for root_path, value, node_id in roots:
+        if not _holds_long_text(value):
+            continue
         for path, text in iter_strings(value, root_path):
             if len(text) > MAX_EXPRESSION_LENGTH and is_expression_text(text):
                 yield Problem(
@@ -254,6 +256,21 @@ def _long_expressions(document: Mapping[str, Json]) -> Iterator[Problem]:
                     json_path(path),
                     {"limit": MAX_EXPRESSION_LENGTH, "actual": len(text)},
                 )
+
+
+def _holds_long_text(value: Json) -> bool:
+    """A quick pass without paths: nearly every node has no long text at all."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if len(item) > MAX_EXPRESSION_LENGTH:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def _id_of(node: Json) -> str | None:
