@@ -17,19 +17,12 @@ from soarflow.app import create_app
 from soarflow.config import Settings
 from soarflow.store.db import make_engine
 from soarflow.store.migrate import upgrade
-from tests.fixtures import FIXTURE_CATALOG
+from tests.fixtures import FIXTURE_CATALOG, skip_or_fail
 
 POSTGRES_URL = os.environ.get(
     "SOARFLOW_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )
 TABLES_CHILD_FIRST = ("run", "playbook_version", "playbook")
-
-
-def skip_or_fail(reason: str) -> None:
-    """Under CI a missing service fails the run; elsewhere the test skips, saying how to run it."""
-    if os.environ.get("CI") == "true":
-        pytest.fail(reason, pytrace=False)
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="session")

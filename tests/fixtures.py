@@ -1,11 +1,23 @@
-"""Test data: a small action catalog (until the connector registry exists) and playbooks."""
+"""Test support: a small action catalog (until the connector registry exists), playbooks, and
+the skip-or-fail rule for missing services."""
 
 from __future__ import annotations
 
 import copy
+import os
 from typing import Any
 
+import pytest
+
 from soarflow.playbook import ActionSpec, StaticCatalog
+
+
+def skip_or_fail(reason: str) -> None:
+    """Under CI a missing service fails the run; elsewhere the test skips, saying how to run it."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(reason, pytrace=False)
+    pytest.skip(reason)
+
 
 FIXTURE_CATALOG = StaticCatalog(
     [

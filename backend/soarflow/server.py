@@ -41,5 +41,7 @@ def serve(settings: Settings, *, host: str, port: int, workers: int, threads: in
         "worker_class": "gthread",
         "accesslog": "-",
         "timeout": 60,
+        # gunicorn's control socket is one path per user: two servers on a machine would share it.
+        "control_socket_disable": True,
     }
     _Gunicorn(create_app(settings), options).run()

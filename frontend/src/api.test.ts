@@ -52,6 +52,11 @@ describe("parsePlaybookList", () => {
     expect(list.data[0]).not.toHaveProperty("extra");
   });
 
+  it("keeps a trigger kind it does not know instead of rejecting the list", () => {
+    const list = parsePlaybookList({ data: [rawPlaybook({ trigger_kind: "webhook" })], total: 1, next: null });
+    expect(list.data[0]?.triggerKind).toBe("webhook");
+  });
+
   it("accepts an empty list", () => {
     expect(parsePlaybookList({ data: [], total: 0, next: null })).toEqual({ data: [], total: 0, next: null });
   });
@@ -72,7 +77,7 @@ describe("parsePlaybookList", () => {
     [{ enabled: "yes" }, 'response.data[1].enabled should be a boolean, got "yes"'],
     [{ problem_count: -1 }, "response.data[1].problem_count should be a non-negative integer"],
     [{ runs_count: 1.5 }, "response.data[1].runs_count should be a non-negative integer"],
-    [{ trigger_kind: "webhook" }, 'response.data[1].trigger_kind should be one of incident, alert, uses_incident_action, other, not_initialized, got "webhook"'],
+    [{ trigger_kind: 7 }, "response.data[1].trigger_kind should be a string, got a number"],
     [{ updated_at: "yesterday" }, 'response.data[1].updated_at should be an ISO-8601 timestamp, got "yesterday"'],
     [{ version: undefined }, "response.data[1].version should be a non-negative integer, got nothing"],
   ])("names the offending field of a malformed playbook %#", (overrides, message) => {

@@ -1,13 +1,3 @@
-const TRIGGER_KINDS = [
-  "incident",
-  "alert",
-  "uses_incident_action",
-  "other",
-  "not_initialized",
-] as const;
-
-export type TriggerKind = (typeof TRIGGER_KINDS)[number];
-
 export interface PlaybookSummary {
   id: string;
   name: string;
@@ -15,7 +5,9 @@ export interface PlaybookSummary {
   enabled: boolean;
   valid: boolean;
   problemCount: number;
-  triggerKind: TriggerKind;
+  // A plain string, not a union: a newer server may add kinds, and one unknown label must not
+  // turn the whole list into an error page.
+  triggerKind: string;
   runsCount: number;
   updatedAt: string;
   version: number;
@@ -83,16 +75,6 @@ function readCount(obj: JsonObject, key: string, path: string): number {
   return value;
 }
 
-function isTriggerKind(value: unknown): value is TriggerKind {
-  return TRIGGER_KINDS.some((kind) => kind === value);
-}
-
-function readTriggerKind(obj: JsonObject, key: string, path: string): TriggerKind {
-  const value = obj[key];
-  if (!isTriggerKind(value)) fail(`${path}.${key}`, `one of ${TRIGGER_KINDS.join(", ")}`, value);
-  return value;
-}
-
 function readTimestamp(obj: JsonObject, key: string, path: string): string {
   const value = readString(obj, key, path);
   if (Number.isNaN(Date.parse(value))) fail(`${path}.${key}`, "an ISO-8601 timestamp", value);
@@ -108,7 +90,7 @@ function parsePlaybookSummary(value: unknown, path: string): PlaybookSummary {
     enabled: readBoolean(value, "enabled", path),
     valid: readBoolean(value, "valid", path),
     problemCount: readCount(value, "problem_count", path),
-    triggerKind: readTriggerKind(value, "trigger_kind", path),
+    triggerKind: readString(value, "trigger_kind", path),
     runsCount: readCount(value, "runs_count", path),
     updatedAt: readTimestamp(value, "updated_at", path),
     version: readCount(value, "version", path),

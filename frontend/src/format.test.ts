@@ -19,6 +19,10 @@ describe("triggerLabel", () => {
   ] as const)("labels %s as %s", (kind, label) => {
     expect(triggerLabel(kind)).toBe(label);
   });
+
+  it.each(["webhook", "constructor", "__proto__"])("shows the unknown kind %s as sent", (kind) => {
+    expect(triggerLabel(kind)).toBe(kind);
+  });
 });
 
 describe("counts", () => {

@@ -1,15 +1,15 @@
-import type { TriggerKind } from "./api";
+// A Map rather than an object literal so that kinds like "constructor" do not hit the prototype.
+const TRIGGER_LABELS: ReadonlyMap<string, string> = new Map([
+  ["incident", "Incident"],
+  ["alert", "Alert"],
+  ["uses_incident_action", "Uses incident action"],
+  ["other", "Other"],
+  ["not_initialized", "Not initialized"],
+]);
 
-const TRIGGER_LABELS: Record<TriggerKind, string> = {
-  incident: "Incident",
-  alert: "Alert",
-  uses_incident_action: "Uses incident action",
-  other: "Other",
-  not_initialized: "Not initialized",
-};
-
-export function triggerLabel(kind: TriggerKind): string {
-  return TRIGGER_LABELS[kind];
+/** Kinds this build does not know yet are shown as the server sent them. */
+export function triggerLabel(kind: string): string {
+  return TRIGGER_LABELS.get(kind) ?? kind;
 }
 
 function countText(count: number, singular: string, plural: string): string {

@@ -1,0 +1,157 @@
+"""The real server (gunicorn, SQLite, built frontend) driven by Debian's Chromium via Playwright."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from tests.fixtures import skip_or_fail
+
+HERE = Path(__file__).resolve().parent
+REPO_ROOT = HERE.parents[1]
+FRONTEND_DIR = REPO_ROOT / "frontend" / "dist"
+RESULTS_DIR = REPO_ROOT / "test-results"
+CHROMIUM = Path("/usr/bin/chromium")
+# The venv's console script, not whatever `soarflow` happens to be first on PATH.
+SOARFLOW = Path(sys.executable).parent / "soarflow"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+STARTUP_TIMEOUT_S = 30.0
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Conftest hooks see every collected item, not only this folder's.
+    for item in items:
+        if item.path.is_relative_to(HERE):
+            item.add_marker(pytest.mark.e2e)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _is_healthy(base_url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{base_url}/api/v1/health", timeout=1) as response:
+            body = json.load(response)
+    except (OSError, ValueError):
+        # Refused until gunicorn binds (URLError and timeouts are OSErrors too); whatever is not
+        # the health JSON counts as not up yet, so a timeout reports the server's output.
+        return False
+    return isinstance(body, dict) and body.get("status") == "ok"
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@pytest.fixture(scope="module")
+def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A fresh server and database per test module, so what one module stores never leaks."""
+    if not (FRONTEND_DIR / "index.html").is_file():
+        skip_or_fail(f"{FRONTEND_DIR}/index.html is missing; run `make test`, which builds it")
+    workdir = tmp_path_factory.mktemp("e2e-server")
+    env = {
+        **os.environ,
+        "SOARFLOW_DATABASE_URL": f"sqlite:///{workdir / 'soarflow.db'}",
+        "SOARFLOW_FRONTEND_DIR": str(FRONTEND_DIR),
+    }
+    upgrade = subprocess.run(
+        [SOARFLOW, "db", "upgrade"], env=env, capture_output=True, text=True, check=False
+    )
+    if upgrade.returncode != 0:
+        pytest.fail(
+            f"`soarflow db upgrade` failed:\n{upgrade.stdout}{upgrade.stderr}", pytrace=False
+        )
+
+    port = _free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    # A file, not a pipe: nobody reads the access log while tests run, and a full pipe would
+    # block the server.
+    log_path = workdir / "server.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [SOARFLOW, "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        while not _is_healthy(base_url):
+            if process.poll() is not None or time.monotonic() > deadline:
+                state = (
+                    f"exited with {process.returncode}"
+                    if process.returncode is not None
+                    else f"did not answer /api/v1/health within {STARTUP_TIMEOUT_S:.0f} s"
+                )
+                pytest.fail(
+                    f"soarflow serve {state}; its output:\n{log_path.read_text(errors='replace')}",
+                    pytrace=False,
+                )
+            time.sleep(0.1)
+        yield base_url
+    finally:
+        _stop(process)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.is_file():
+        skip_or_fail(f"{CHROMIUM} is missing; install it with `apt-get install chromium`")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def browser_page(browser: Browser) -> Iterator[Page]:
+    """A page in a context of its own: no cookies, storage or routes carry over between tests."""
+    # Fixed locale and time zone so numbers and dates render the same on every machine.
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 800}, locale="en-US", timezone_id="UTC"
+    )
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def screenshot(browser_page: Page) -> Callable[[str], Path]:
+    """Saves the page as test-results/<name>.png and returns the path."""
+    RESULTS_DIR.mkdir(exist_ok=True)
+
+    def take(name: str) -> Path:
+        path = RESULTS_DIR / f"{name}.png"
+        browser_page.screenshot(path=path, full_page=True)
+        return path
+
+    return take
