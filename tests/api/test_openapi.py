@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import Flask
@@ -24,7 +25,7 @@ def test_every_api_route_is_documented(app: Flask, client: FlaskClient) -> None:
         (path, method.upper()) for path, item in spec(client)["paths"].items() for method in item
     }
     routed = {
-        (rule.rule.replace("<int:", "{").replace("<", "{").replace(">", "}"), method)
+        (re.sub(r"<(?:[^:>]+:)?(\w+)>", r"{\1}", rule.rule), method)
         for rule in app.url_map.iter_rules()
         if rule.rule.startswith("/api/")
         for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck, given, settings
 from werkzeug.test import TestResponse
 
 from tests.fixtures import enrich_ips
+from tests.strategies import playbook_like
 
 
 def create(client: FlaskClient, document: dict[str, Any] | None = None) -> TestResponse:
@@ -242,3 +244,36 @@ def test_schema_and_health(client: FlaskClient) -> None:
     schema = client.get("/api/v1/schemas/playbook").json
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     assert client.get("/api/v1/health").json == {"status": "ok", "database": "ok"}
+
+
+def test_a_draft_may_hold_what_the_columns_cannot(client: FlaskClient) -> None:
+    long_description = "d" * 5000
+    body = create(client, enrich_ips(description=long_description)).json
+    assert body["valid"] is False
+    assert [p["path"] for p in body["problems"]] == ["$.description"]
+    assert body["document"]["description"] == long_description
+    assert len(body["description"]) == 4000
+
+
+def test_version_numbers_beyond_the_column_are_not_found(client: FlaskClient) -> None:
+    playbook_id = create(client).json["id"]
+    for number in ("2147483648", "99999999999999999999999"):
+        response = client.get(f"/api/v1/playbooks/{playbook_id}/versions/{number}")
+        assert response.status_code == 404
+        restore = client.post(f"/api/v1/playbooks/{playbook_id}/versions/{number}/restore")
+        assert restore.status_code == 404
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(document=playbook_like)
+def test_any_playbook_shaped_document_is_saved_or_refused_never_a_500(
+    client: FlaskClient, document: dict[str, Any]
+) -> None:
+    response = client.post("/api/v1/playbooks", json=document)
+    assert response.status_code in {201, 400, 422}, response.json
+    if response.status_code == 201:
+        assert client.get(response.headers["Location"]).json["document"] == document

@@ -6,12 +6,12 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from soarflow.playbook import Problem, validate
 from soarflow.playbook.checks import STRUCTURE_CHECKS, ValidationContext
 from soarflow.playbook.document import Code
 from tests.fixtures import FIXTURE_CATALOG, enrich_ips
+from tests.strategies import playbook_like
 
 
 def check(document: Any) -> list[Problem]:
@@ -333,67 +333,9 @@ def test_non_documents_get_schema_problems(document: Any) -> None:
     assert {p.code for p in problems} <= {"schema", "no_trigger"}
 
 
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.text(max_size=5),
-    lambda children: (
-        st.lists(children, max_size=4)
-        | st.dictionaries(
-            st.sampled_from(
-                [
-                    "id",
-                    "kind",
-                    "parent",
-                    "branch",
-                    "source",
-                    "target",
-                    "action",
-                    "inputs",
-                    "cases",
-                    "x",
-                ]
-            ),
-            children,
-            max_size=5,
-        )
-    ),
-    max_leaves=30,
-)
-node_like = st.fixed_dictionaries(
-    {
-        "id": st.sampled_from(["a", "b", "c", "t"]),
-        "kind": st.sampled_from(["action", "switch", "foreach", "scope", "condition", "odd"]),
-    },
-    optional={
-        "parent": st.sampled_from(["a", "b", "c", "t", "zz"]),
-        "branch": json_values,
-        "cases": json_values,
-        "action": json_values,
-        "inputs": json_values,
-    },
-)
-edge_like = st.fixed_dictionaries(
-    {
-        "source": st.sampled_from(["a", "b", "c", "t", "zz"]),
-        "target": st.sampled_from(["a", "b", "c", "t", "zz"]),
-    },
-    optional={"branch": json_values},
-)
-
-
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    nodes=st.lists(node_like | json_values, max_size=6),
-    edges=st.lists(edge_like | json_values, max_size=6),
-    trigger=json_values | st.just({"id": "t", "type": "x.y"}),
-)
-def test_any_shape_gives_problems_never_an_exception(nodes: Any, edges: Any, trigger: Any) -> None:
-    document = {
-        "format": "soarflow.playbook/v1",
-        "name": "fuzz",
-        "trigger": trigger,
-        "nodes": nodes,
-        "edges": edges,
-    }
+@given(document=playbook_like)
+def test_any_shape_gives_problems_never_an_exception(document: dict[str, Any]) -> None:
     for problem in check(document):
         assert problem.code in set(Code)
         assert problem.path.startswith("$")

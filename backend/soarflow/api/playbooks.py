@@ -14,6 +14,7 @@ from soarflow.api.pagination import QUERY_PARAMETERS, page_request
 from soarflow.playbook import FORMAT, trigger_kind, validate
 from soarflow.store import playbooks as repo
 from soarflow.store.models import (
+    MAX_VERSION,
     Playbook,
     PlaybookPage,
     PlaybookPublic,
@@ -262,7 +263,7 @@ def _load_version(playbook: Playbook, number: int) -> Any:
     return version
 
 
-@bp.get("/<playbook_id>/versions/<int:number>")
+@bp.get(f"/<playbook_id>/versions/<int(max={MAX_VERSION}):number>")
 @operation(
     "Get one saved version of a playbook",
     tag=TAG,
@@ -280,7 +281,7 @@ def version(playbook_id: str, number: int) -> Response:
     return jsonify(body.model_dump(mode="json"))
 
 
-@bp.post("/<playbook_id>/versions/<int:number>/restore")
+@bp.post(f"/<playbook_id>/versions/<int(max={MAX_VERSION}):number>/restore")
 @operation(
     "Restore an earlier version as a new version",
     tag=TAG,

@@ -12,6 +12,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
 JsonColumn = JSON().with_variant(JSONB(), "postgresql")
+DESCRIPTION_COLUMN_LENGTH = 4000
+MAX_VERSION = 2**31 - 1
 
 
 def utcnow() -> datetime:
@@ -36,7 +38,7 @@ def _timestamp(*, index: bool = False) -> Any:
 
 class PlaybookBase(SQLModel):
     name: str = Field(max_length=200, index=True)
-    description: str = Field(default="", max_length=4000)
+    description: str = Field(default="", max_length=DESCRIPTION_COLUMN_LENGTH)
     enabled: bool = False
     valid: bool = False
     problem_count: int = 0

@@ -9,7 +9,13 @@ from typing import Any
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
-from soarflow.store.models import Playbook, PlaybookVersion, Run, utcnow
+from soarflow.store.models import (
+    DESCRIPTION_COLUMN_LENGTH,
+    Playbook,
+    PlaybookVersion,
+    Run,
+    utcnow,
+)
 
 
 class VersionConflictError(Exception):
@@ -34,8 +40,9 @@ class Checked:
 
     @property
     def description(self) -> str:
+        """The list column's copy; a draft may hold a longer one, kept whole in the document."""
         description = self.document.get("description", "")
-        return description if isinstance(description, str) else ""
+        return description[:DESCRIPTION_COLUMN_LENGTH] if isinstance(description, str) else ""
 
     def columns(self) -> dict[str, Any]:
         return {
