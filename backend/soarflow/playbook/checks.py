@@ -5,11 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
-
-from jsonschema import Draft202012Validator
-from jsonschema.protocols import Validator
-from jsonschema.validators import extend
 
 from soarflow.playbook.catalog import ActionCatalog, ActionSpec
 from soarflow.playbook.document import (
@@ -24,8 +19,8 @@ from soarflow.playbook.document import (
     iter_strings,
     json_path,
 )
-from soarflow.playbook.graph import EdgeRef, NodeRef, PlaybookGraph
-from soarflow.playbook.schema import schema_problems
+from soarflow.playbook.graph import TRIGGER_INDEX, EdgeRef, NodeRef, PlaybookGraph
+from soarflow.playbook.schema import SchemaChecker, schema_problems
 
 
 @dataclass(frozen=True)
@@ -113,8 +108,25 @@ def _unknown_branch(container: NodeRef, branch: str | None, node_id: str, path: 
 
 
 def check_edges(ctx: ValidationContext) -> Iterator[Problem]:
-    for edge in ctx.graph.edges:
-        yield from _edge_problems(ctx.graph, edge)
+    graph = ctx.graph
+    for edge in graph.edges:
+        source, target = graph.node(edge.source), graph.node(edge.target)
+        if _plain_sibling_edge(source, target, edge):
+            continue
+        yield from _edge_problems(graph, edge)
+
+
+def _plain_sibling_edge(source: NodeRef | None, target: NodeRef | None, edge: EdgeRef) -> bool:
+    """The common, correct case, decided without building problems or scope tuples."""
+    return (
+        source is not None
+        and target is not None
+        and edge.branch is None
+        and target.index != TRIGGER_INDEX
+        and source.parent == target.parent
+        and source.branch == target.branch
+        and target.parent != source.id
+    )
 
 
 def _edge_problems(graph: PlaybookGraph, edge: EdgeRef) -> Iterator[Problem]:
@@ -225,7 +237,7 @@ def check_size(ctx: ValidationContext) -> Iterator[Problem]:
             {"limit": MAX_NODES, "actual": count},
         )
     for node in graph.node_list:
-        if graph.depth(node) == MAX_DEPTH + 1:
+        if node.parent is not None and graph.depth(node) == MAX_DEPTH + 1:
             yield Problem(
                 Code.TOO_LARGE,
                 f"'{node.id}' is nested {MAX_DEPTH + 1} containers deep; the limit is {MAX_DEPTH}",
@@ -260,16 +272,16 @@ def _long_expressions(document: Mapping[str, Json]) -> Iterator[Problem]:
 
 def _holds_long_text(value: Json) -> bool:
     """A quick pass without paths: nearly every node has no long text at all."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
+    if isinstance(value, str):
+        return len(value) > MAX_EXPRESSION_LENGTH
+    if not isinstance(value, dict | list):
+        return False
+    for item in value.values() if isinstance(value, dict) else value:
         if isinstance(item, str):
             if len(item) > MAX_EXPRESSION_LENGTH:
                 return True
-        elif isinstance(item, dict):
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
+        elif isinstance(item, dict | list) and _holds_long_text(item):
+            return True
     return False
 
 
@@ -299,7 +311,7 @@ def check_actions(ctx: ValidationContext) -> Iterator[Problem]:
 
 
 def _input_problems(node: NodeRef, spec: ActionSpec, inputs: dict[str, Json]) -> Iterator[Problem]:
-    for error in _inputs_validator(spec).iter_errors(inputs):
+    for error in _inputs_checker(spec).errors(inputs):
         field = tuple(error.absolute_path)
         yield Problem(
             Code.INVALID_INPUTS,
@@ -310,30 +322,9 @@ def _input_problems(node: NodeRef, spec: ActionSpec, inputs: dict[str, Json]) ->
         )
 
 
-def _skip_expressions(check: Any) -> Any:
-    """Let a value that holds an expression pass: its type is known only when it runs."""
-
-    def checked(validator: Validator, value: Json, instance: Json, schema: Json) -> Any:
-        if is_expression_text(instance):
-            return ()
-        return check(validator, value, instance, schema)
-
-    return checked
-
-
-_InputsValidator = extend(  # type: ignore[no-untyped-call]
-    Draft202012Validator,
-    {
-        keyword: _skip_expressions(check)
-        for keyword, check in Draft202012Validator.VALIDATORS.items()
-    },
-)
-
-
 @lru_cache(maxsize=4096)
-def _inputs_validator(spec: ActionSpec) -> Validator:
-    validator: Validator = _InputsValidator(dict(spec.input_schema))
-    return validator
+def _inputs_checker(spec: ActionSpec) -> SchemaChecker:
+    return SchemaChecker(spec.input_schema, skip_expressions=True)
 
 
 STRUCTURE_CHECKS: tuple[Check, ...] = (

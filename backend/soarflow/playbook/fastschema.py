@@ -14,6 +14,7 @@ Instances are JSON data as ``json.loads`` builds it: dict, list, str, int, float
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from fractions import Fraction
@@ -37,6 +38,7 @@ _DIALECTS = frozenset(
         "https://json-schema.org/draft/2020-12/schema#",
     }
 )
+# jsonschema asserts none of these (format only when given a format checker).
 _ANNOTATIONS = frozenset(
     {
         "$schema",
@@ -56,7 +58,7 @@ _ANNOTATIONS = frozenset(
         "contentEncoding",
     }
 )
-_ASSERTIONS = frozenset(
+_IMPLEMENTED = frozenset(
     {
         "$ref",
         "type",
@@ -96,7 +98,7 @@ _ASSERTIONS = frozenset(
         "else",
     }
 )
-_KNOWN = _ANNOTATIONS | _ASSERTIONS
+_KNOWN = _ANNOTATIONS | _IMPLEMENTED
 
 
 def compile_schema(
@@ -105,7 +107,7 @@ def compile_schema(
     """A function telling whether an instance is valid under `schema`, as jsonschema would.
 
     With `skip_expressions`, a string holding "{{" passes every non-boolean (sub)schema, as
-    with soarflow.playbook.checks._InputsValidator. Raises UnsupportedSchema when the schema
+    with soarflow.playbook.schema.InputsValidator. Raises UnsupportedSchema when the schema
     uses anything not reproduced exactly.
     """
     if isinstance(schema, Mapping):
@@ -178,12 +180,14 @@ class _Compiler:
         if types is None:
             return [_GUARDS[kind](_all(checks)) for kind, checks in groups.items() if checks]
         kinds = {_KIND_OF_TYPE[name] for name in types}
+        # A kind the type rules out never reaches its keywords.
+        allowed = [(kind, _all(group)) for kind, group in groups.items() if group and kind in kinds]
+        if len(types) == 1 and types[0] in _CLASS_OF_TYPE and allowed:
+            return [_instance_of(_CLASS_OF_TYPE[types[0]], allowed[0][1])]
         checks = [_type_check(types)]
-        for kind, group in groups.items():
-            # A kind the type rules out never reaches its keywords; the only kind the type
-            # allows needs no guard.
-            if group and kind in kinds:
-                checks.append(_all(group) if kinds == {kind} else _GUARDS[kind](_all(group)))
+        for kind, group_check in allowed:
+            # The only kind the type allows needs no guard.
+            checks.append(group_check if kinds == {kind} else _GUARDS[kind](group_check))
         return checks
 
     def _object_checks(self, schema: Mapping[str, Any]) -> list[Check]:
@@ -253,7 +257,7 @@ class _Compiler:
 
     def _applicators(self, schema: Mapping[str, Any]) -> list[Check]:
         # allOf joins the schema's own list: same instance, all must hold.
-        checks = [self.schema(sub) for sub in _sequence(schema, "allOf")]
+        checks = self._all_of(_sequence(schema, "allOf"))
         if "$ref" in schema:
             checks.insert(0, self._reference(schema["$ref"]))
         if "anyOf" in schema:
@@ -268,15 +272,57 @@ class _Compiler:
                 checks.append(conditional)
         return checks
 
+    def _all_of(self, subschemas: Sequence[Any]) -> list[Check]:
+        """allOf members; those that are "if property K is C then ..." become one lookup on K."""
+        checks: list[Check] = []
+        switches: dict[str, list[Mapping[str, Any]]] = {}
+        for sub in subschemas:
+            key = _switch_key(sub)
+            if key is None:
+                checks.append(self.schema(sub))
+            else:
+                switches.setdefault(key, []).append(sub)
+        checks.extend(self._switch(key, cases) for key, cases in switches.items())
+        return checks
+
+    def _switch(self, key: str, cases: list[Mapping[str, Any]]) -> Check:
+        """The if/then/else members on one key, with each constant's outcome worked out now.
+
+        Each `if` holds when the instance is not an object (properties and required ignore
+        it), fails when the key is missing, and otherwise holds when the value equals its
+        constant: for a string constant, only a string can; with skip_expressions, any
+        expression does.
+        """
+        constants = [case["if"]["properties"][key]["const"] for case in cases]
+        thens = [self.schema(case.get("then", True)) for case in cases]
+        elses = [self.schema(case.get("else", True)) for case in cases]
+        by_value = {
+            value: _all(
+                [
+                    then if constant == value else otherwise
+                    for constant, then, otherwise in zip(constants, thens, elses, strict=True)
+                ]
+            )
+            for value in constants
+        }
+        switch = _switch_on(
+            key, by_value, _all(thens), _all(elses), skip_expressions=self._skip_expressions
+        )
+        # Each member is a schema of its own, so an expression passes it whole.
+        return _passing_expressions(switch) if self._skip_expressions else switch
+
     def _schemas(self, schema: Mapping[str, Any], keyword: str) -> tuple[Check, ...]:
         return tuple(self.schema(sub) for sub in _sequence(schema, keyword))
 
     def _conditional(self, schema: Mapping[str, Any]) -> Check | None:
+        # Compiled even when nothing hangs on it, so that what jsonschema would still run
+        # gets refused here if it cannot be reproduced.
+        condition = self.schema(schema["if"])
         then = self.schema(schema.get("then", True))
         otherwise = self.schema(schema.get("else", True))
         if then is _accept and otherwise is _accept:
             return None
-        return _if_then_else(self.schema(schema["if"]), then, otherwise)
+        return _if_then_else(condition, then, otherwise)
 
     def _reference(self, ref: Any) -> Check:
         if not isinstance(ref, str) or not ref.startswith("#"):
@@ -353,6 +399,58 @@ def _all(checks: Sequence[Check]) -> Check:
     return every
 
 
+def _switch_key(schema: Any) -> str | None:
+    """K when `schema` is, to the letter, "if property K is the string C then/else ...".
+
+    That is: {"if": {"properties": {K: {"const": C}}, "required": [K]}, "then": ...}, with
+    "then" and "else" each optional.
+    """
+    if not isinstance(schema, Mapping) or "if" not in schema:
+        return None
+    if not schema.keys() <= {"if", "then", "else"}:
+        return None
+    condition = schema["if"]
+    if not isinstance(condition, Mapping) or condition.keys() != {"properties", "required"}:
+        return None
+    properties, required = condition["properties"], condition["required"]
+    if not isinstance(properties, Mapping) or len(properties) != 1:
+        return None
+    [(key, value)] = properties.items()
+    if required != [key] or not isinstance(value, Mapping) or value.keys() != {"const"}:
+        return None
+    return key if isinstance(value["const"], str) else None
+
+
+def _switch_on(
+    key: str,
+    by_value: dict[str, Check],
+    every_then: Check,
+    every_else: Check,
+    *,
+    skip_expressions: bool,
+) -> Check:
+    def switch_on(instance: Any) -> bool:
+        if not isinstance(instance, dict):
+            return every_then(instance)
+        if key not in instance:
+            return every_else(instance)
+        value = instance[key]
+        if not isinstance(value, str):
+            return every_else(instance)
+        if skip_expressions and is_expression_text(value):
+            return every_then(instance)
+        return by_value.get(value, every_else)(instance)
+
+    return switch_on
+
+
+def _instance_of(cls: type, check: Check) -> Check:
+    def instance_of(instance: Any) -> bool:
+        return isinstance(instance, cls) and check(instance)
+
+    return instance_of
+
+
 def _any_holds(checks: tuple[Check, ...]) -> Check:
     def any_holds(instance: Any) -> bool:
         for check in checks:  # noqa: SIM110 -- any() over a generator is slower per call
@@ -424,7 +522,9 @@ def _is_number(instance: Any) -> bool:
 def _is_integer(instance: Any) -> bool:
     if isinstance(instance, bool):
         return False
-    return isinstance(instance, int) or (isinstance(instance, float) and instance.is_integer())
+    if isinstance(instance, int):
+        return True
+    return isinstance(instance, float) and instance.is_integer()
 
 
 _TYPE_TESTS: dict[str, Check] = {
@@ -436,6 +536,7 @@ _TYPE_TESTS: dict[str, Check] = {
     "boolean": _is_boolean,
     "null": _is_null,
 }
+_CLASS_OF_TYPE: dict[str, type] = {"object": dict, "array": list, "string": str}
 _KIND_OF_TYPE: dict[str, str | None] = {
     "object": "object",
     "array": "array",
@@ -714,8 +815,8 @@ def _size_within(least: int | float | None, most: int | float | None) -> Check |
     """len() within bounds: code points of a string, items of an array, keys of an object."""
     if least is None and most is None:
         return None
-    low = -1 if least is None else least
-    high = float("inf") if most is None else most
+    low = 0 if least is None else least
+    high = math.inf if most is None else most
 
     def size_within(instance: Any) -> bool:
         size = len(instance)
@@ -727,12 +828,9 @@ def _size_within(least: int | float | None, most: int | float | None) -> Check |
 def _number_checks(schema: Mapping[str, Any]) -> list[Check]:
     # Each comparison is jsonschema's failure test negated, so NaN behaves the same way.
     checks: list[Check] = []
-    minimum = _number(schema, "minimum")
-    if minimum is not None:
-        checks.append(lambda instance: not instance < minimum)
-    maximum = _number(schema, "maximum")
-    if maximum is not None:
-        checks.append(lambda instance: not instance > maximum)
+    between = _between(_number(schema, "minimum"), _number(schema, "maximum"))
+    if between is not None:
+        checks.append(between)
     above = _number(schema, "exclusiveMinimum")
     if above is not None:
         checks.append(lambda instance: not instance <= above)
@@ -743,6 +841,20 @@ def _number_checks(schema: Mapping[str, Any]) -> list[Check]:
     if divisor is not None:
         checks.append(_multiple_of(divisor))
     return checks
+
+
+def _between(least: int | float | None, most: int | float | None) -> Check | None:
+    """minimum and maximum in one test: a missing bound becomes an infinity, which no number
+    (not even NaN) fails, just as no test at all."""
+    if least is None and most is None:
+        return None
+    low = -math.inf if least is None else least
+    high = math.inf if most is None else most
+
+    def between(instance: Any) -> bool:
+        return not (instance < low or instance > high)
+
+    return between
 
 
 def _multiple_of(divisor: int | float) -> Check:
