@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -13,23 +14,45 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.engine import Engine, make_url
 
+from soarflow.api.extensions import db_session
 from soarflow.app import create_app
 from soarflow.config import Settings
+from soarflow.security.credentials import hash_password
+from soarflow.security.roles import Role
+from soarflow.store import access
 from soarflow.store.db import make_engine
 from soarflow.store.migrate import upgrade
-from tests.fixtures import FIXTURE_CATALOG, skip_or_fail
+from tests.fixtures import FIXTURE_CATALOG, PASSWORD, Person, skip_or_fail
 
 POSTGRES_URL = os.environ.get(
     "SOARFLOW_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )
-TABLES_CHILD_FIRST = ("run", "playbook_version", "playbook")
+# Everything a test may write. The audit log refuses DELETE, so PostgreSQL empties tables with
+# TRUNCATE (which row triggers do not see) and SQLite tests each get a fresh copy of a template.
+WRITTEN_TABLES = (
+    "run",
+    "playbook_version",
+    "playbook",
+    "audit_event",
+    "auth_session",
+    "api_token",
+    "role_assignment",
+    "account",
+)
 
 
 @pytest.fixture(scope="session")
-def sqlite_database(tmp_path_factory: pytest.TempPathFactory) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'soarflow.db'}"
-    upgrade(url)
-    return url
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("db") / "template.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture
+def sqlite_database(sqlite_template: Path, tmp_path: Path) -> str:
+    path = tmp_path / "soarflow.db"
+    shutil.copyfile(sqlite_template, path)
+    return f"sqlite:///{path}"
 
 
 @pytest.fixture(scope="session")
@@ -63,11 +86,12 @@ def postgres_database() -> Iterator[str]:
 def database_url(request: pytest.FixtureRequest) -> Iterator[str]:
     url: str = request.getfixturevalue(f"{request.param}_database")
     yield url
-    engine = make_engine(url)
-    with engine.begin() as connection:
-        for table in TABLES_CHILD_FIRST:
-            connection.execute(sa.text(f"DELETE FROM {table}"))
-    engine.dispose()
+    if request.param == "postgres":
+        engine = make_engine(url)
+        with engine.begin() as connection:
+            connection.execute(sa.text(f"TRUNCATE {', '.join(WRITTEN_TABLES)} RESTART IDENTITY"))
+            connection.execute(sa.text("DELETE FROM workspace WHERE name <> 'default'"))
+        engine.dispose()
 
 
 @pytest.fixture
@@ -85,6 +109,49 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
     app.extensions["soarflow.engine"].dispose()
 
 
+@pytest.fixture(scope="session")
+def password_hash() -> str:
+    """Hashing is slow on purpose; the test users share one hash of the one test password."""
+    return hash_password(PASSWORD)
+
+
 @pytest.fixture
-def client(app: Flask) -> FlaskClient:
+def people(app: Flask, password_hash: str) -> dict[Role, Person]:
+    """One user for each role in the workspace 'default', each with an API token."""
+    with app.app_context():
+        session = db_session()
+        default = access.get_workspace(session, key="default")
+        assert default is not None
+        found = {}
+        for role in Role:
+            user = access.create_user(session, name=f"{role}_user", password_hash=password_hash)
+            access.set_role(session, user_id=user.id, workspace_id=default.id, role=role)
+            _, token = access.create_token(
+                session, user_id=user.id, workspace_id=default.id, name="tests"
+            )
+            found[role] = Person(user.id, user.name, token, default.id)
+        session.commit()
+    return found
+
+
+@pytest.fixture
+def client_for(app: Flask, people: dict[Role, Person]) -> Callable[[Role], FlaskClient]:
+    """A test client that sends the API token of the user holding that role."""
+
+    def make(role: Role) -> FlaskClient:
+        client = app.test_client()
+        client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {people[role].token}"
+        return client
+
+    return make
+
+
+@pytest.fixture
+def client(client_for: Callable[[Role], FlaskClient]) -> FlaskClient:
+    """An Owner's client: what most API tests act as."""
+    return client_for(Role.OWNER)
+
+
+@pytest.fixture
+def anonymous(app: Flask) -> FlaskClient:
     return app.test_client()

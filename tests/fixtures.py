@@ -5,11 +5,23 @@ from __future__ import annotations
 
 import copy
 import os
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
 from soarflow.playbook import ActionSpec, StaticCatalog
+
+
+PASSWORD = "correct horse battery staple"
+
+
+@dataclass(frozen=True)
+class Person:
+    user_id: str
+    name: str
+    token: str
+    workspace_id: str
 
 
 def skip_or_fail(reason: str) -> None:

@@ -5,7 +5,18 @@ from __future__ import annotations
 from flask import Flask, Response
 
 from soarflow import web
-from soarflow.api import errors, extensions, meta, playbooks
+from soarflow.api import (
+    audit,
+    auth,
+    errors,
+    extensions,
+    meta,
+    playbooks,
+    sessions,
+    tokens,
+    users,
+    workspaces,
+)
 from soarflow.config import MAX_BODY_BYTES, Settings
 from soarflow.playbook import ActionCatalog, StaticCatalog
 from soarflow.store.db import make_engine
@@ -24,15 +35,25 @@ SECURITY_HEADERS = {
 def create_app(settings: Settings | None = None, *, catalog: ActionCatalog | None = None) -> Flask:
     """Build the app. Until connectors are loaded from manifests, the catalog knows no actions."""
     settings = settings or Settings.from_env()
-    app = Flask(__name__)
+    app = Flask(__name__, static_folder=None)
     app.config.update(MAX_CONTENT_LENGTH=MAX_BODY_BYTES, JSON_SORT_KEYS=False)
     app.json.sort_keys = False  # type: ignore[attr-defined]
     extensions.init_app(
         app, engine=make_engine(settings.database_url), catalog=catalog or StaticCatalog()
     )
     errors.init_app(app)
-    app.register_blueprint(meta.bp)
-    app.register_blueprint(playbooks.bp)
+    auth.init_app(app)
+    audit.init_app(app)
+    for blueprint in (
+        meta.bp,
+        sessions.bp,
+        users.bp,
+        workspaces.bp,
+        tokens.bp,
+        audit.bp,
+        playbooks.bp,
+    ):
+        app.register_blueprint(blueprint)
     web.init_app(app, settings.frontend_dir)
     app.after_request(_add_security_headers)
     return app

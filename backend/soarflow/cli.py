@@ -1,18 +1,29 @@
-"""The `soarflow` command: serve, db upgrade, validate."""
+"""The `soarflow` command: serve, db upgrade, validate, user and token management."""
 
 from __future__ import annotations
 
+import getpass
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
+from sqlmodel import Session
 
 from soarflow.api.body import parse_json
 from soarflow.api.errors import ApiError
+from soarflow.api.users import USER_NAME
 from soarflow.config import Settings
 from soarflow.playbook import validate as validate_document
+from soarflow.security.credentials import hash_password, password_problem
+from soarflow.security.roles import Role, parse_role
+from soarflow.store import access, audit
+from soarflow.store.db import make_engine
+from soarflow.store.models import utcnow
 
 
 @click.group()
@@ -91,9 +102,144 @@ def _read_document(file: Path) -> Any:
         _fail(f"{file}: not JSON: {error.message}")
 
 
-def _fail(reason: str) -> Any:
+def _fail(reason: str) -> NoReturn:
     click.echo(reason, err=True)
     sys.exit(2)
+
+
+@contextmanager
+def _store() -> Iterator[Session]:
+    engine = make_engine(Settings.from_env().database_url)
+    try:
+        with Session(engine) as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+def _audit_cli(
+    session: Session, action: str, target_type: str, target_id: str, **details: Any
+) -> None:
+    audit.record(
+        session,
+        actor_type="cli",
+        actor_name=getpass.getuser()[:100],
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        outcome="success",
+        details=details,
+    )
+
+
+@main.group()
+def user() -> None:
+    """User accounts."""
+
+
+@user.command("create")
+@click.argument("name")
+@click.option("--role", required=True, help=f"One of: {', '.join(Role)}.")
+@click.option("--workspace", default="default", show_default=True, help="Workspace id or name.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.option("--display-name", default="", help="The name shown in the interface.")
+def create_user(
+    name: str, role: str, workspace: str, password_stdin: bool, display_name: str
+) -> None:
+    """Create a user with a role in a workspace."""
+    chosen_role = parse_role(role)
+    if chosen_role is None:
+        _fail(f"no role '{role}'; roles: {', '.join(Role)}")
+    if not USER_NAME.match(name):
+        _fail("a user name has 1 to 100 letters, digits and . _ @ -")
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    if problem := password_problem(password):
+        _fail(problem)
+    with _store() as session:
+        found = access.get_workspace(session, key=workspace)
+        if found is None:
+            _fail(f"no workspace '{workspace}'")
+        if access.get_user_by_name(session, name=name) is not None:
+            _fail(f"a user named '{name}' exists")
+        created = access.create_user(
+            session, name=name, password_hash=hash_password(password), display_name=display_name
+        )
+        access.set_role(session, user_id=created.id, workspace_id=found.id, role=chosen_role)
+        _audit_cli(session, "users.create", "user", created.id, role=str(chosen_role))
+        session.commit()
+        click.echo(f"created user '{name}' ({created.id}) as {chosen_role} in '{found.name}'")
+
+
+@user.command("list")
+def list_users() -> None:
+    """List users and their roles."""
+    with _store() as session:
+        names = {ws.id: ws.name for ws in access.list_workspaces(session)}
+        for found in access.list_users(session):
+            roles = access.roles_of(session, user_id=found.id)
+            held = ", ".join(f"{names[ws]}:{role}" for ws, role in sorted(roles.items()))
+            state = "" if found.active else " (disabled)"
+            click.echo(f"{found.id}  {found.name}{state}  {held or '-'}")
+
+
+@main.group()
+def token() -> None:
+    """API tokens."""
+
+
+@token.command("create")
+@click.option("--user", "user_name", required=True, help="The user the token acts as.")
+@click.option("--name", "label", default="cli", show_default=True, help="A label for the token.")
+@click.option(
+    "--workspace", default=None, help="Workspace id or name (default: the user's only one)."
+)
+@click.option("--expires-in-days", type=click.IntRange(1, 3650), default=None)
+def create_token(
+    user_name: str, label: str, workspace: str | None, expires_in_days: int | None
+) -> None:
+    """Create an API token; it is printed once, as the last line."""
+    with _store() as session:
+        found = access.get_user_by_name(session, name=user_name)
+        if found is None:
+            _fail(f"no user '{user_name}'")
+        roles = access.roles_of(session, user_id=found.id)
+        workspace_id = _token_workspace(session, roles, workspace)
+        expires = utcnow() + timedelta(days=expires_in_days) if expires_in_days else None
+        created, secret = access.create_token(
+            session, user_id=found.id, workspace_id=workspace_id, name=label, expires_at=expires
+        )
+        _audit_cli(session, "tokens.create", "token", created.id, user=found.id)
+        session.commit()
+        click.echo(f"token {created.id} for '{user_name}' (shown once):", err=True)
+        click.echo(secret)
+
+
+def _token_workspace(session: Session, roles: dict[str, Role], key: str | None) -> str:
+    if key is None:
+        if len(roles) != 1:
+            _fail("the user works in several workspaces (or none): pass --workspace")
+        return next(iter(roles))
+    found = access.get_workspace(session, key=key)
+    if found is None or found.id not in roles:
+        _fail(f"the user holds no role in a workspace '{key}'")
+    return found.id
+
+
+@token.command("revoke")
+@click.argument("token_id")
+def revoke_token(token_id: str) -> None:
+    """Revoke an API token by its id."""
+    with _store() as session:
+        found = access.get_token(session, token_id=token_id)
+        if found is None:
+            _fail(f"no token '{token_id}'")
+        access.revoke_token(session, token=found)
+        _audit_cli(session, "tokens.revoke", "token", found.id)
+        session.commit()
+        click.echo(f"revoked token {token_id}")
 
 
 def _problem_line(problem: dict[str, Any]) -> str:

@@ -17,6 +17,7 @@ class Settings:
     frontend_dir: Path
     host: str = "127.0.0.1"
     port: int = 8080
+    admin_password: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
@@ -28,4 +29,5 @@ class Settings:
             ),
             host=environ.get("SOARFLOW_HOST", "127.0.0.1"),
             port=int(environ.get("SOARFLOW_PORT", "8080")),
+            admin_password=environ.get("SOARFLOW_ADMIN_PASSWORD") or None,
         )

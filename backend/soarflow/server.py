@@ -6,8 +6,10 @@ from typing import Any
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
+from sqlmodel import Session
 
 from soarflow.app import create_app
+from soarflow.bootstrap import ADMIN, BootstrapError, ensure_first_owner
 from soarflow.config import Settings
 from soarflow.store.db import make_engine
 from soarflow.store.migrate import pending_revisions
@@ -32,8 +34,18 @@ def serve(settings: Settings, *, host: str, port: int, workers: int, threads: in
     try:
         if pending_revisions(engine):
             raise SystemExit("the database schema is out of date: run `soarflow db upgrade` first")
+        with Session(engine) as session:
+            generated = ensure_first_owner(session, password=settings.admin_password)
+    except BootstrapError as error:
+        raise SystemExit(str(error)) from None
     finally:
         engine.dispose()
+    if generated:
+        print(
+            f"\nsoarflow: created the Owner account '{ADMIN}' with the password\n\n"
+            f"    {generated}\n\nIt is shown only this once. Sign in and keep it safe.\n",
+            flush=True,
+        )
     options = {
         "bind": f"{host}:{port}",
         "workers": workers,

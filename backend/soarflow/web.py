@@ -1,10 +1,13 @@
-"""Serves the built frontend (frontend/dist): assets as files, every other page as index.html."""
+"""Serves the built frontend (frontend/dist): assets as files, every other page as index.html.
+Public, like the sign-in page it contains: the data behind it is what needs signing in."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from flask import Blueprint, Flask, Response, abort, send_from_directory
+
+from soarflow.api.auth import PUBLIC, requires
 
 NOT_BUILT = (
     "<!doctype html><title>soarflow</title><h1>soarflow</h1>"
@@ -17,6 +20,7 @@ def init_app(app: Flask, frontend_dir: Path) -> None:
 
     @bp.get("/")
     @bp.get("/<path:page>")
+    @requires(PUBLIC)
     def page(page: str = "") -> Response | tuple[str, int]:
         if page.startswith("api/"):
             abort(404)

@@ -163,6 +163,7 @@ def test_list_is_paginated_and_searchable(client: FlaskClient) -> None:
     assert [p["name"] for p in first["data"]][:2] == ["100% sure_thing", "Playbook 4"]
     assert set(first["data"][0]) == {
         "id",
+        "workspace_id",
         "name",
         "description",
         "enabled",

@@ -10,6 +10,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 
+from soarflow.store import access
 from soarflow.store import playbooks as repo
 from soarflow.store.db import make_engine
 from soarflow.store.migrate import pending_revisions
@@ -20,6 +21,12 @@ from tests.fixtures import enrich_ips
 def checked(name: str = "first", problems: int = 0) -> repo.Checked:
     problem = {"code": "unreachable", "message": "x", "node_id": "a", "path": "$", "details": {}}
     return repo.Checked(enrich_ips(name=name), [problem] * problems, "incident")
+
+
+def default_workspace(session: Session) -> str:
+    workspace = access.get_workspace(session, key="default")
+    assert workspace is not None
+    return workspace.id
 
 
 def test_migrations_build_exactly_the_models(engine: Engine) -> None:
@@ -40,7 +47,9 @@ def test_sqlite_runs_in_wal_with_foreign_keys(sqlite_database: str) -> None:
 
 def test_a_stale_save_raises_and_keeps_the_newer_version(engine: Engine) -> None:
     with Session(engine) as session:
-        playbook = repo.create_playbook(session, checked=checked())
+        playbook = repo.create_playbook(
+            session, checked=checked(), workspace_id=default_workspace(session)
+        )
         session.commit()
         repo.save_document(session, playbook=playbook, expected_version=1, checked=checked("v2"))
         session.commit()
@@ -56,7 +65,9 @@ def test_a_stale_save_raises_and_keeps_the_newer_version(engine: Engine) -> None
 
 def test_concurrent_saves_of_one_version_have_one_winner(engine: Engine) -> None:
     with Session(engine) as session:
-        playbook_id = repo.create_playbook(session, checked=checked()).id
+        playbook_id = repo.create_playbook(
+            session, checked=checked(), workspace_id=default_workspace(session)
+        ).id
         session.commit()
     outcomes: list[str] = []
     barrier = threading.Barrier(4)
@@ -87,7 +98,9 @@ def test_concurrent_saves_of_one_version_have_one_winner(engine: Engine) -> None
 
 def test_deleting_a_playbook_deletes_its_versions(engine: Engine) -> None:
     with Session(engine) as session:
-        playbook = repo.create_playbook(session, checked=checked())
+        playbook = repo.create_playbook(
+            session, checked=checked(), workspace_id=default_workspace(session)
+        )
         session.commit()
         repo.delete_playbook(session, playbook=playbook)
         session.commit()
@@ -96,7 +109,9 @@ def test_deleting_a_playbook_deletes_its_versions(engine: Engine) -> None:
 
 def test_invalid_saves_disable_the_playbook(engine: Engine) -> None:
     with Session(engine) as session:
-        playbook = repo.create_playbook(session, checked=checked())
+        playbook = repo.create_playbook(
+            session, checked=checked(), workspace_id=default_workspace(session)
+        )
         repo.set_enabled(session, playbook=playbook, enabled=True)
         session.commit()
         repo.save_document(

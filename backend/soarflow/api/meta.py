@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, jsonify
 from sqlalchemy import text
 
+from soarflow.api.auth import AUTHENTICATED, PUBLIC, requires
 from soarflow.api.extensions import db_session
 from soarflow.api.openapi import build_openapi, operation
 from soarflow.playbook.schema import playbook_schema
@@ -14,6 +15,7 @@ TAG = "meta"
 
 
 @bp.get("/health")
+@requires(PUBLIC)
 @operation(
     "Whether the service and its database answer",
     tag=TAG,
@@ -25,6 +27,7 @@ def health() -> Response:
 
 
 @bp.get("/schemas/playbook")
+@requires(AUTHENTICATED)
 @operation(
     "The JSON Schema (draft 2020-12) of the soarflow.playbook/v1 document",
     tag=TAG,
@@ -35,6 +38,7 @@ def playbook_document_schema() -> Response:
 
 
 @bp.get("/openapi.json")
+@requires(AUTHENTICATED)
 @operation("This OpenAPI 3.1 document", tag=TAG, responses={200: {"type": "object"}})
 def openapi() -> Response:
     return jsonify(build_openapi(current_app))

@@ -6,12 +6,15 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request, url_for
 
+from soarflow.api.audit import audit_target, unaudited
+from soarflow.api.auth import authorize, listed_workspaces, requires, target_workspace
 from soarflow.api.body import json_body
 from soarflow.api.errors import ApiError, not_found
 from soarflow.api.extensions import action_catalog, db_session
 from soarflow.api.openapi import operation
 from soarflow.api.pagination import QUERY_PARAMETERS, page_request
 from soarflow.playbook import FORMAT, trigger_kind, validate
+from soarflow.security.roles import Permission
 from soarflow.store import playbooks as repo
 from soarflow.store.models import (
     MAX_VERSION,
@@ -28,6 +31,7 @@ from soarflow.store.models import (
 bp = Blueprint("playbooks", __name__, url_prefix="/api/v1/playbooks")
 
 DOCUMENT_SCHEMA = "/api/v1/schemas/playbook"
+WORKSPACE_PARAMETER = {"type": "string", "description": "workspace id or name"}
 IF_MATCH = {"If-Match": {"type": "string", "description": "the ETag of the version edited"}}
 TAG = "playbooks"
 
@@ -66,8 +70,11 @@ def _public(playbook: Playbook) -> Response:
 
 def _load(playbook_id: str) -> Playbook:
     playbook = repo.get_playbook(db_session(), playbook_id=playbook_id)
+    missing = not_found("playbook", playbook_id)
     if playbook is None:
-        raise not_found("playbook", playbook_id)
+        raise missing
+    authorize(playbook.workspace_id, missing=missing)
+    audit_target("playbook", playbook.id, playbook.workspace_id)
     return playbook
 
 
@@ -92,6 +99,8 @@ def _conflict(current: int) -> ApiError:
 
 
 @bp.post("/validate")
+@requires(Permission.PLAYBOOK_READ)
+@unaudited
 @operation(
     "Validate a playbook document without saving it",
     tag=TAG,
@@ -104,6 +113,7 @@ def validate_document() -> Response:
 
 
 @bp.post("")
+@requires(Permission.PLAYBOOK_WRITE)
 @operation(
     "Create a playbook; a document with problems is saved as a draft",
     tag=TAG,
@@ -117,38 +127,51 @@ def validate_document() -> Response:
     },
 )
 def create() -> tuple[Response, int]:
+    workspace_id = target_workspace()
     checked = check(json_body())
     session = db_session()
-    playbook = repo.create_playbook(session, checked=checked)
+    playbook = repo.create_playbook(session, checked=checked, workspace_id=workspace_id)
     session.commit()
+    audit_target("playbook", playbook.id, workspace_id)
     response = _public(playbook)
     response.headers["Location"] = url_for(".get", playbook_id=playbook.id)
     return response, 201
 
 
 @bp.get("")
+@requires(Permission.PLAYBOOK_READ)
 @operation(
     "List playbooks, most recently changed first",
     tag=TAG,
-    query={**QUERY_PARAMETERS, "q": {"type": "string", "description": "name contains"}},
+    query={
+        **QUERY_PARAMETERS,
+        "q": {"type": "string", "description": "name contains"},
+        "workspace": WORKSPACE_PARAMETER,
+    },
     responses={200: PlaybookPage, 400: "Bad query parameter"},
 )
 def list_all() -> Response:
     page = page_request()
     name_contains = request.args.get("q") or None
+    workspace_ids = listed_workspaces()
     rows, total = repo.list_playbooks(
-        db_session(), offset=page.offset, limit=page.limit, name_contains=name_contains
+        db_session(),
+        workspace_ids=workspace_ids,
+        offset=page.offset,
+        limit=page.limit,
+        name_contains=name_contains,
     )
     data = [
         PlaybookSummary.model_validate(playbook, update={"runs_count": runs})
         for playbook, runs in rows
     ]
-    extra = {"q": name_contains} if name_contains else {}
+    extra = {k: v for k, v in request.args.items() if k in ("q", "workspace")}
     result = PlaybookPage(data=data, total=total, next=page.next_url(total, **extra))
     return jsonify(result.model_dump(mode="json"))
 
 
 @bp.get("/<playbook_id>")
+@requires(Permission.PLAYBOOK_READ)
 @operation(
     "Get a playbook with its document",
     tag=TAG,
@@ -159,6 +182,7 @@ def get(playbook_id: str) -> Response:
 
 
 @bp.put("/<playbook_id>")
+@requires(Permission.PLAYBOOK_WRITE)
 @operation(
     "Save a new version of a playbook (If-Match required)",
     tag=TAG,
@@ -192,6 +216,7 @@ def _save(playbook: Playbook, expected: int, checked: repo.Checked) -> Response:
 
 
 @bp.delete("/<playbook_id>")
+@requires(Permission.PLAYBOOK_WRITE)
 @operation(
     "Delete a playbook and its versions",
     tag=TAG,
@@ -208,6 +233,7 @@ def delete(playbook_id: str) -> tuple[str, int]:
 
 
 @bp.post("/<playbook_id>/enable")
+@requires(Permission.PLAYBOOK_ENABLE)
 @operation(
     "Enable a valid playbook",
     tag=TAG,
@@ -226,6 +252,7 @@ def enable(playbook_id: str) -> Response:
 
 
 @bp.post("/<playbook_id>/disable")
+@requires(Permission.PLAYBOOK_ENABLE)
 @operation("Disable a playbook", tag=TAG, responses={200: PlaybookPublic, 404: "No such playbook"})
 def disable(playbook_id: str) -> Response:
     return _set_enabled(_load(playbook_id), enabled=False)
@@ -239,6 +266,7 @@ def _set_enabled(playbook: Playbook, *, enabled: bool) -> Response:
 
 
 @bp.get("/<playbook_id>/versions")
+@requires(Permission.PLAYBOOK_READ)
 @operation(
     "List the saved versions of a playbook, newest first",
     tag=TAG,
@@ -264,6 +292,7 @@ def _load_version(playbook: Playbook, number: int) -> Any:
 
 
 @bp.get(f"/<playbook_id>/versions/<int(max={MAX_VERSION}):number>")
+@requires(Permission.PLAYBOOK_READ)
 @operation(
     "Get one saved version of a playbook",
     tag=TAG,
@@ -282,6 +311,7 @@ def version(playbook_id: str, number: int) -> Response:
 
 
 @bp.post(f"/<playbook_id>/versions/<int(max={MAX_VERSION}):number>/restore")
+@requires(Permission.PLAYBOOK_WRITE)
 @operation(
     "Restore an earlier version as a new version",
     tag=TAG,

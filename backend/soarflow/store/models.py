@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from pydantic import AfterValidator
-from sqlalchemy import JSON, Column, DateTime, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -48,6 +48,11 @@ class PlaybookBase(SQLModel):
 
 class Playbook(PlaybookBase, table=True):
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    workspace_id: str = Field(
+        sa_column=Column(
+            String(36), ForeignKey("workspace.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
     document: dict[str, Any] = Field(sa_column=Column(JsonColumn, nullable=False))
     problems: list[dict[str, Any]] = Field(sa_column=Column(JsonColumn, nullable=False))
     created_at: datetime = _timestamp()
@@ -85,6 +90,7 @@ class Run(SQLModel, table=True):
 
 class PlaybookSummary(PlaybookBase):
     id: str
+    workspace_id: str
     runs_count: int
     created_at: UtcDatetime
     updated_at: UtcDatetime
@@ -128,3 +134,191 @@ class PlaybookVersionList(SQLModel):
 class ValidationResult(SQLModel):
     valid: bool
     problems: list[ProblemPublic]
+
+
+class Workspace(SQLModel, table=True):
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    name: str = Field(max_length=100, unique=True)
+    created_at: datetime = _timestamp()
+
+
+class User(SQLModel, table=True):
+    # "user" is a reserved word in PostgreSQL.
+    __tablename__ = "account"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    name: str = Field(max_length=100, unique=True)
+    display_name: str = Field(default="", max_length=200)
+    password_hash: str = Field(max_length=500)
+    active: bool = True
+    created_at: datetime = _timestamp()
+
+
+class RoleAssignment(SQLModel, table=True):
+    __tablename__ = "role_assignment"
+
+    user_id: str = Field(
+        sa_column=Column(String(36), ForeignKey("account.id", ondelete="CASCADE"), primary_key=True)
+    )
+    workspace_id: str = Field(
+        sa_column=Column(
+            String(36), ForeignKey("workspace.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    role: str = Field(max_length=32)
+
+
+class ApiToken(SQLModel, table=True):
+    __tablename__ = "api_token"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    user_id: str = Field(
+        sa_column=Column(
+            String(36), ForeignKey("account.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    workspace_id: str = Field(
+        sa_column=Column(String(36), ForeignKey("workspace.id", ondelete="CASCADE"), nullable=False)
+    )
+    name: str = Field(max_length=100)
+    digest: str = Field(max_length=64, unique=True)
+    prefix: str = Field(max_length=16)
+    created_at: datetime = _timestamp()
+    expires_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    last_used_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    revoked_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class AuthSession(SQLModel, table=True):
+    """A signed-in browser. The cookie holds a random value; only its SHA-256 is stored."""
+
+    __tablename__ = "auth_session"
+
+    digest: str = Field(primary_key=True, max_length=64)
+    user_id: str = Field(
+        sa_column=Column(
+            String(36), ForeignKey("account.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    csrf_token: str = Field(max_length=64)
+    created_at: datetime = _timestamp()
+    expires_at: datetime = Field(sa_type=DateTime(timezone=True))
+
+
+class AuditEvent(SQLModel, table=True):
+    """Append-only: the database refuses UPDATE and DELETE on this table (see migration 0002)."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_event_target", "target_type", "target_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _timestamp(index=True)
+    actor_type: str = Field(max_length=16)
+    actor_id: str | None = Field(default=None, max_length=36, index=True)
+    actor_name: str = Field(default="", max_length=100)
+    action: str = Field(max_length=64, index=True)
+    target_type: str | None = Field(default=None, max_length=32)
+    target_id: str | None = Field(default=None, max_length=200)
+    workspace_id: str | None = Field(default=None, max_length=36)
+    ip: str | None = Field(default=None, max_length=64)
+    outcome: str = Field(max_length=16)
+    status: int | None = None
+    details: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JsonColumn, nullable=False)
+    )
+
+
+class WorkspacePublic(SQLModel):
+    id: str
+    name: str
+    created_at: UtcDatetime
+
+
+class WorkspaceAccess(WorkspacePublic):
+    role: str
+    permissions: list[str]
+
+
+class UserPublic(SQLModel):
+    id: str
+    name: str
+    display_name: str
+    active: bool
+    created_at: UtcDatetime
+
+
+class UserList(SQLModel):
+    data: list[UserPublic]
+    total: int
+
+
+class Me(SQLModel):
+    user: UserPublic
+    auth: str
+    csrf_token: str | None
+    workspaces: list[WorkspaceAccess]
+
+
+class SignedIn(SQLModel):
+    user: UserPublic
+    csrf_token: str
+
+
+class WorkspaceList(SQLModel):
+    data: list[WorkspacePublic]
+    total: int
+
+
+class MemberPublic(SQLModel):
+    user_id: str
+    name: str
+    display_name: str
+    role: str
+
+
+class MemberList(SQLModel):
+    data: list[MemberPublic]
+    total: int
+
+
+class TokenPublic(SQLModel):
+    id: str
+    name: str
+    prefix: str
+    user_id: str
+    workspace_id: str
+    created_at: UtcDatetime
+    expires_at: UtcDatetime | None
+    last_used_at: UtcDatetime | None
+    revoked_at: UtcDatetime | None
+
+
+class TokenCreated(TokenPublic):
+    token: str
+
+
+class TokenList(SQLModel):
+    data: list[TokenPublic]
+    total: int
+
+
+class AuditEventPublic(SQLModel):
+    id: int
+    at: UtcDatetime
+    actor_type: str
+    actor_id: str | None
+    actor_name: str
+    action: str
+    target_type: str | None
+    target_id: str | None
+    workspace_id: str | None
+    ip: str | None
+    outcome: str
+    status: int | None
+    details: dict[str, Any]
+
+
+class AuditPage(SQLModel):
+    data: list[AuditEventPublic]
+    total: int
+    next: str | None

@@ -56,8 +56,8 @@ class Checked:
         }
 
 
-def create_playbook(session: Session, *, checked: Checked) -> Playbook:
-    playbook = Playbook(**checked.columns(), version=1)
+def create_playbook(session: Session, *, checked: Checked, workspace_id: str) -> Playbook:
+    playbook = Playbook(**checked.columns(), version=1, workspace_id=workspace_id)
     session.add(playbook)
     session.add(PlaybookVersion(playbook_id=playbook.id, number=1, document=checked.document))
     session.flush()
@@ -69,7 +69,12 @@ def get_playbook(session: Session, *, playbook_id: str) -> Playbook | None:
 
 
 def list_playbooks(
-    session: Session, *, offset: int, limit: int, name_contains: str | None = None
+    session: Session,
+    *,
+    workspace_ids: Sequence[str],
+    offset: int,
+    limit: int,
+    name_contains: str | None = None,
 ) -> tuple[Sequence[tuple[Playbook, int]], int]:
     """A page of playbooks, newest change first, each with its run count; and the total."""
     runs = (
@@ -78,8 +83,9 @@ def list_playbooks(
         .correlate(Playbook)
         .scalar_subquery()
     )
-    query = select(Playbook, runs)
-    total_query = select(func.count()).select_from(Playbook)
+    in_workspaces = col(Playbook.workspace_id).in_(workspace_ids)
+    query = select(Playbook, runs).where(in_workspaces)
+    total_query = select(func.count()).select_from(Playbook).where(in_workspaces)
     if name_contains:
         pattern = f"%{_escape_like(name_contains.lower())}%"
         matches = func.lower(col(Playbook.name)).like(pattern, escape="\\")

@@ -1,0 +1,1 @@
+"""Access: roles and permissions, passwords, tokens and sessions. Pure functions, no Flask."""
