@@ -103,7 +103,10 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 @pytest.fixture
 def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
-    app = create_app(Settings(database_url, frontend_dir=tmp_path), catalog=FIXTURE_CATALOG)
+    frontend = tmp_path / "frontend"
+    frontend.mkdir()
+    (frontend / "index.html").write_text("<!doctype html><title>soarflow</title>")
+    app = create_app(Settings(database_url, frontend_dir=frontend), catalog=FIXTURE_CATALOG)
     app.config["TESTING"] = True
     yield app
     app.extensions["soarflow.engine"].dispose()

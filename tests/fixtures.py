@@ -12,7 +12,6 @@ import pytest
 
 from soarflow.playbook import ActionSpec, StaticCatalog
 
-
 PASSWORD = "correct horse battery staple"
 
 

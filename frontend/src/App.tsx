@@ -1,6 +1,9 @@
 import { useEffect, useState } from "react";
-import { PLAYBOOKS_URL, fetchPlaybooks, toApiError } from "./api";
+import { PLAYBOOKS_URL, fetchPlaybooks, onSessionEnded, toApiError } from "./api";
 import type { ApiError, PlaybookList, PlaybookSummary } from "./api";
+import { SESSION_ENDED_NOTICE, fetchMe, signOut, userLabel } from "./auth";
+import type { User } from "./auth";
+import { Brand } from "./Brand";
 import {
   formatDateTime,
   playbookCountText,
@@ -9,6 +12,13 @@ import {
   validationText,
   versionText,
 } from "./format";
+import { SignInPage } from "./SignIn";
+
+type SessionState =
+  | { status: "checking" }
+  | { status: "unavailable"; error: ApiError }
+  | { status: "signed-out"; notice: string | null }
+  | { status: "signed-in"; user: User };
 
 type LoadState =
   | { status: "loading" }
@@ -16,21 +26,107 @@ type LoadState =
   | { status: "ready"; list: PlaybookList };
 
 export function App() {
+  const [session, setSession] = useState<SessionState>({ status: "checking" });
+  const [attempt, setAttempt] = useState(0);
+
+  useEffect(() => {
+    const controller = new AbortController();
+    fetchMe(controller.signal).then(
+      (me) => setSession({ status: "signed-in", user: me.user }),
+      (error: unknown) => {
+        if (controller.signal.aborted) return;
+        const apiError = toApiError(error);
+        // 401 is the ordinary answer for a visitor who has not signed in; anything else means we
+        // cannot tell, and a sign-in form would only fail again.
+        setSession(
+          apiError.status === 401 ? { status: "signed-out", notice: null } : { status: "unavailable", error: apiError },
+        );
+      },
+    );
+    return () => controller.abort();
+  }, [attempt]);
+
+  useEffect(
+    () =>
+      onSessionEnded(() =>
+        setSession((current) =>
+          current.status === "signed-in" ? { status: "signed-out", notice: SESSION_ENDED_NOTICE } : current,
+        ),
+      ),
+    [],
+  );
+
+  switch (session.status) {
+    case "checking":
+      return (
+        <div className="auth-page">
+          <p className="muted" role="status">
+            Loading…
+          </p>
+        </div>
+      );
+    case "unavailable":
+      return (
+        <div className="auth-page">
+          <main className="auth-card">
+            <div className="auth-card__brand">
+              <Brand />
+            </div>
+            <ErrorMessage
+              title="Could not check who is signed in"
+              error={session.error}
+              onRetry={() => {
+                setSession({ status: "checking" });
+                setAttempt((n) => n + 1);
+              }}
+            />
+          </main>
+        </div>
+      );
+    case "signed-out":
+      return (
+        <SignInPage notice={session.notice} onSignedIn={(user) => setSession({ status: "signed-in", user })} />
+      );
+    case "signed-in":
+      return <SignedInApp user={session.user} onSignedOut={() => setSession({ status: "signed-out", notice: null })} />;
+  }
+}
+
+function SignedInApp({ user, onSignedOut }: { user: User; onSignedOut: () => void }) {
+  const [signingOut, setSigningOut] = useState(false);
+  const [signOutError, setSignOutError] = useState<ApiError | null>(null);
+
+  const signOutClicked = () => {
+    setSigningOut(true);
+    setSignOutError(null);
+    signOut().then(onSignedOut, (error: unknown) => {
+      setSigningOut(false);
+      setSignOutError(toApiError(error));
+    });
+  };
+
   return (
     <div className="app">
       <header className="app-header">
         <div className="app-header__inner">
-          <svg className="brand-mark" viewBox="0 0 32 32" aria-hidden="true">
-            <rect width="32" height="32" rx="7" />
-            <path d="M9 21l5-6 4 4 5-8" />
-          </svg>
-          <div>
-            <div className="brand-name">soarflow</div>
-            <div className="brand-subtitle">Security playbooks</div>
+          <Brand />
+          <div className="user-menu">
+            <span className="user-menu__name" title={`Signed in as ${user.name}`}>
+              {userLabel(user)}
+            </span>
+            <button type="button" className="button button--on-dark" onClick={signOutClicked} disabled={signingOut}>
+              Sign out
+            </button>
           </div>
         </div>
       </header>
       <main className="app-main">
+        {signOutError !== null && (
+          <div className="notice notice--error notice--page" role="alert">
+            <p className="notice__title">Could not sign out</p>
+            <p>{signOutError.message}</p>
+          </div>
+        )}
         <PlaybooksSection />
       </main>
     </div>
@@ -68,7 +164,9 @@ function PlaybooksSection() {
           Loading playbooks…
         </p>
       )}
-      {state.status === "error" && <ErrorMessage error={state.error} onRetry={retry} />}
+      {state.status === "error" && (
+        <ErrorMessage title="Could not load playbooks" error={state.error} onRetry={retry} />
+      )}
       {state.status === "ready" &&
         (state.list.data.length === 0 ? <EmptyState /> : <PlaybookTable playbooks={state.list.data} />)}
     </section>
@@ -85,10 +183,10 @@ function CountSummary({ list }: { list: PlaybookList }) {
   );
 }
 
-function ErrorMessage({ error, onRetry }: { error: ApiError; onRetry: () => void }) {
+function ErrorMessage({ title, error, onRetry }: { title: string; error: ApiError; onRetry: () => void }) {
   return (
     <div className="notice notice--error" role="alert">
-      <p className="notice__title">Could not load playbooks</p>
+      <p className="notice__title">{title}</p>
       <p>{error.message}</p>
       <p className="notice__meta">
         Code <code>{error.code}</code>

@@ -1,5 +1,16 @@
-import { describe, expect, it } from "vitest";
-import { ApiError, parseApiError, parsePlaybookList, toApiError } from "./api";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import {
+  ApiError,
+  apiRequest,
+  needsCsrfToken,
+  onSessionEnded,
+  parseApiError,
+  parsePlaybookList,
+  parseRetryAfter,
+  requestHeaders,
+  setCsrfToken,
+  toApiError,
+} from "./api";
 
 function rawPlaybook(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
@@ -95,6 +106,30 @@ describe("parseApiError", () => {
     expect(error.code).toBe("not_found");
     expect(error.message).toBe("Playbook not found");
     expect(error.status).toBe(404);
+    expect(error.details).toEqual({ id: "pb_9" });
+    expect(error.retryAfter).toBeNull();
+  });
+
+  it("prefers the Retry-After header for the wait", () => {
+    const body = { error: { code: "rate_limited", message: "Slow down", details: { retry_after: 30 } } };
+    expect(parseApiError(429, body, "42").retryAfter).toBe(42);
+  });
+
+  it("falls back to details.retry_after, rounded up, without a usable header", () => {
+    const body = { error: { code: "rate_limited", message: "Slow down", details: { retry_after: 12.2 } } };
+    expect(parseApiError(429, body).retryAfter).toBe(13);
+    expect(parseApiError(429, body, "soon").retryAfter).toBe(13);
+  });
+
+  it.each([{ retry_after: "30" }, { retry_after: -1 }, {}])("ignores an unusable details.retry_after %#", (details) => {
+    const body = { error: { code: "rate_limited", message: "Slow down", details } };
+    expect(parseApiError(429, body).retryAfter).toBeNull();
+  });
+
+  it("keeps the Retry-After header of a body that is not an error envelope", () => {
+    const error = parseApiError(429, "<html>Too many</html>", "5");
+    expect(error.code).toBe("http_429");
+    expect(error.retryAfter).toBe(5);
   });
 
   it.each([undefined, "<html>Bad gateway</html>", { error: "boom" }, { error: { code: 1, message: "x" } }])(
@@ -119,5 +154,144 @@ describe("toApiError", () => {
     expect(error.code).toBe("network_error");
     expect(error.message).toBe("Could not reach the server: Failed to fetch");
     expect(error.status).toBeNull();
+  });
+});
+
+describe("parseRetryAfter", () => {
+  it.each([
+    ["0", 0],
+    ["17", 17],
+    [" 3 ", 3],
+  ])("reads seconds from %j", (header, seconds) => {
+    expect(parseRetryAfter(header)).toBe(seconds);
+  });
+
+  it.each([null, "", "-5", "1.5", "Wed, 21 Oct 2026 07:28:00 GMT"])("gives up on %j", (header) => {
+    expect(parseRetryAfter(header)).toBeNull();
+  });
+});
+
+describe("needsCsrfToken", () => {
+  it.each(["POST", "PUT", "PATCH", "DELETE", "post", "delete"])("is needed for %s", (method) => {
+    expect(needsCsrfToken(method)).toBe(true);
+  });
+
+  it.each(["GET", "HEAD", "OPTIONS", "get"])("is not needed for %s", (method) => {
+    expect(needsCsrfToken(method)).toBe(false);
+  });
+});
+
+describe("requestHeaders", () => {
+  it("asks for JSON and sends no token on reads", () => {
+    expect(requestHeaders("GET", false, "tok")).toEqual({ Accept: "application/json" });
+  });
+
+  it("sends the token and the body type on writes", () => {
+    expect(requestHeaders("POST", true, "tok")).toEqual({
+      Accept: "application/json",
+      "Content-Type": "application/json",
+      "X-CSRF-Token": "tok",
+    });
+    expect(requestHeaders("DELETE", false, "tok")).toEqual({ Accept: "application/json", "X-CSRF-Token": "tok" });
+  });
+
+  it("sends no token header when there is no token", () => {
+    expect(requestHeaders("POST", true, null)).not.toHaveProperty("X-CSRF-Token");
+  });
+});
+
+describe("apiRequest", () => {
+  const calls: { url: string; init: RequestInit }[] = [];
+
+  function answer(status: number, body?: unknown, headers: Record<string, string> = {}): void {
+    vi.stubGlobal("fetch", (url: string, init: RequestInit) => {
+      calls.push({ url, init });
+      const text = body === undefined ? null : JSON.stringify(body);
+      return Promise.resolve(new Response(text, { status, headers }));
+    });
+  }
+
+  const unauthenticated = { error: { code: "unauthenticated", message: "Sign in first", details: {} } };
+
+  afterEach(() => {
+    vi.unstubAllGlobals();
+    calls.length = 0;
+    setCsrfToken(null);
+  });
+
+  it("sends the session cookie, the CSRF token on writes and the body as JSON", async () => {
+    answer(201, { ok: true });
+    setCsrfToken("tok-1");
+    const result = await apiRequest("/api/v1/things", { method: "POST", body: { a: 1 }, parse: (body) => body });
+    expect(result).toEqual({ ok: true });
+    const { url, init } = calls[0]!;
+    expect(url).toBe("/api/v1/things");
+    expect(init.method).toBe("POST");
+    expect(init.credentials).toBe("same-origin");
+    expect(init.body).toBe('{"a":1}');
+    expect(init.headers).toMatchObject({ "X-CSRF-Token": "tok-1", "Content-Type": "application/json" });
+  });
+
+  it("does not send the token on reads", async () => {
+    answer(200, {});
+    setCsrfToken("tok-1");
+    await apiRequest("/api/v1/things", { parse: (body) => body });
+    expect(calls[0]!.init.headers).not.toHaveProperty("X-CSRF-Token");
+  });
+
+  it("reads a 204 as no body", async () => {
+    answer(204);
+    await expect(apiRequest("/x", { method: "DELETE", parse: (body) => body })).resolves.toBeUndefined();
+  });
+
+  it("throws the error envelope with the Retry-After header", async () => {
+    answer(429, { error: { code: "rate_limited", message: "Slow down", details: {} } }, { "Retry-After": "9" });
+    const error = await apiRequest("/x", { parse: (body) => body }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error).toMatchObject({ code: "rate_limited", status: 429, retryAfter: 9 });
+  });
+
+  it("reports a malformed success body as invalid_response, naming the request", async () => {
+    answer(200, { data: "nope" });
+    await expect(apiRequest("/api/v1/playbooks", { parse: parsePlaybookList })).rejects.toMatchObject({
+      code: "invalid_response",
+      message: "Unexpected response from GET /api/v1/playbooks: response.data should be an array, got \"nope\"",
+    });
+  });
+
+  it("ends the session on a 401 and forgets the token", async () => {
+    const ended = vi.fn();
+    const unsubscribe = onSessionEnded(ended);
+    setCsrfToken("tok-1");
+    answer(401, unauthenticated);
+    await expect(apiRequest("/x", { parse: (body) => body })).rejects.toMatchObject({ status: 401 });
+    expect(ended).toHaveBeenCalledTimes(1);
+
+    answer(200, {});
+    await apiRequest("/x", { method: "POST", parse: (body) => body });
+    expect(calls[1]!.init.headers).not.toHaveProperty("X-CSRF-Token");
+    unsubscribe();
+  });
+
+  it("leaves the session alone on a 401 where one is expected", async () => {
+    const ended = vi.fn();
+    const unsubscribe = onSessionEnded(ended);
+    answer(401, unauthenticated);
+    await expect(apiRequest("/x", { parse: (body) => body, sessionRequired: false })).rejects.toMatchObject({
+      code: "unauthenticated",
+    });
+    expect(ended).not.toHaveBeenCalled();
+    unsubscribe();
+  });
+
+  it("does not end the session on other errors", async () => {
+    const ended = vi.fn();
+    const unsubscribe = onSessionEnded(ended);
+    answer(403, { error: { code: "csrf_failed", message: "Bad token", details: {} } });
+    await expect(apiRequest("/x", { method: "POST", parse: (body) => body })).rejects.toMatchObject({
+      code: "csrf_failed",
+    });
+    expect(ended).not.toHaveBeenCalled();
+    unsubscribe();
   });
 });

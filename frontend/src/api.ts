@@ -1,3 +1,14 @@
+import {
+  fail,
+  isObject,
+  messageOf,
+  readBoolean,
+  readCount,
+  readString,
+  readTimestamp,
+} from "./json";
+import type { JsonObject } from "./json";
+
 export interface PlaybookSummary {
   id: string;
   name: string;
@@ -22,64 +33,26 @@ export interface PlaybookList {
 export class ApiError extends Error {
   readonly code: string;
   readonly status: number | null;
+  readonly details: JsonObject;
+  /** Seconds to wait before trying again, when the server said (HTTP 429 and 503). */
+  readonly retryAfter: number | null;
 
-  constructor(code: string, message: string, status: number | null = null) {
+  constructor(
+    code: string,
+    message: string,
+    status: number | null = null,
+    { details = {}, retryAfter = null }: { details?: JsonObject; retryAfter?: number | null } = {},
+  ) {
     super(message);
     this.name = "ApiError";
     this.code = code;
     this.status = status;
+    this.details = details;
+    this.retryAfter = retryAfter;
   }
 }
 
 export const PLAYBOOKS_URL = "/api/v1/playbooks";
-
-type JsonObject = Record<string, unknown>;
-
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function describe(value: unknown): string {
-  if (value === undefined) return "nothing";
-  if (value === null) return "null";
-  if (typeof value === "string") return JSON.stringify(value);
-  if (Array.isArray(value)) return "an array";
-  return `a ${typeof value}`;
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-function fail(path: string, expected: string, value: unknown): never {
-  throw new Error(`${path} should be ${expected}, got ${describe(value)}`);
-}
-
-function readString(obj: JsonObject, key: string, path: string): string {
-  const value = obj[key];
-  if (typeof value !== "string") fail(`${path}.${key}`, "a string", value);
-  return value;
-}
-
-function readBoolean(obj: JsonObject, key: string, path: string): boolean {
-  const value = obj[key];
-  if (typeof value !== "boolean") fail(`${path}.${key}`, "a boolean", value);
-  return value;
-}
-
-function readCount(obj: JsonObject, key: string, path: string): number {
-  const value = obj[key];
-  if (typeof value !== "number" || !Number.isInteger(value) || value < 0) {
-    fail(`${path}.${key}`, "a non-negative integer", value);
-  }
-  return value;
-}
-
-function readTimestamp(obj: JsonObject, key: string, path: string): string {
-  const value = readString(obj, key, path);
-  if (Number.isNaN(Date.parse(value))) fail(`${path}.${key}`, "an ISO-8601 timestamp", value);
-  return value;
-}
 
 function parsePlaybookSummary(value: unknown, path: string): PlaybookSummary {
   if (!isObject(value)) fail(path, "an object", value);
@@ -110,13 +83,26 @@ export function parsePlaybookList(body: unknown): PlaybookList {
   };
 }
 
-export function parseApiError(status: number, body: unknown): ApiError {
+/** Whole seconds from a Retry-After header; the HTTP-date form is not used by this API. */
+export function parseRetryAfter(header: string | null): number | null {
+  const value = header?.trim();
+  return value && /^\d+$/.test(value) ? Number(value) : null;
+}
+
+function retryAfterFromDetails(details: JsonObject): number | null {
+  const value = details["retry_after"];
+  return typeof value === "number" && Number.isFinite(value) && value >= 0 ? Math.ceil(value) : null;
+}
+
+export function parseApiError(status: number, body: unknown, retryAfterHeader: string | null = null): ApiError {
   const error = isObject(body) ? body["error"] : undefined;
+  const details = isObject(error) && isObject(error["details"]) ? error["details"] : {};
+  const retryAfter = parseRetryAfter(retryAfterHeader) ?? retryAfterFromDetails(details);
   if (isObject(error) && typeof error["code"] === "string" && typeof error["message"] === "string") {
-    return new ApiError(error["code"], error["message"], status);
+    return new ApiError(error["code"], error["message"], status, { details, retryAfter });
   }
   // Proxies and crashed servers answer with HTML or nothing; the status is all we can report.
-  return new ApiError(`http_${status}`, `The server answered with HTTP ${status}.`, status);
+  return new ApiError(`http_${status}`, `The server answered with HTTP ${status}.`, status, { retryAfter });
 }
 
 export function toApiError(error: unknown): ApiError {
@@ -124,17 +110,84 @@ export function toApiError(error: unknown): ApiError {
   return new ApiError("network_error", `Could not reach the server: ${messageOf(error)}`);
 }
 
-export async function fetchPlaybooks(signal?: AbortSignal): Promise<PlaybookList> {
-  const response = await fetch(PLAYBOOKS_URL, { headers: { Accept: "application/json" }, signal });
-  const body: unknown = await response.json().catch(() => undefined);
-  if (!response.ok) throw parseApiError(response.status, body);
-  try {
-    return parsePlaybookList(body);
-  } catch (error) {
-    throw new ApiError(
-      "invalid_response",
-      `Unexpected response from GET ${PLAYBOOKS_URL}: ${messageOf(error)}`,
-      response.status,
-    );
+// --- Requests -------------------------------------------------------------------------------
+
+export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+
+export const CSRF_HEADER = "X-CSRF-Token";
+
+const SAFE_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/** Writes made with the session cookie must prove they come from this page. */
+export function needsCsrfToken(method: string): boolean {
+  return !SAFE_METHODS.has(method.toUpperCase());
+}
+
+export function requestHeaders(method: string, hasBody: boolean, csrfToken: string | null): Record<string, string> {
+  const headers: Record<string, string> = { Accept: "application/json" };
+  if (hasBody) headers["Content-Type"] = "application/json";
+  if (csrfToken !== null && needsCsrfToken(method)) headers[CSRF_HEADER] = csrfToken;
+  return headers;
+}
+
+// The session as far as requests are concerned. The token comes from sign-in or /auth/me and is
+// dropped when the server says the session is gone.
+let csrfToken: string | null = null;
+let sessionEndedListener: (() => void) | null = null;
+
+export function setCsrfToken(token: string | null): void {
+  csrfToken = token;
+}
+
+/** Called when any request that needs a session is answered with 401; returns an unsubscribe. */
+export function onSessionEnded(listener: () => void): () => void {
+  sessionEndedListener = listener;
+  return () => {
+    if (sessionEndedListener === listener) sessionEndedListener = null;
+  };
+}
+
+export interface RequestOptions<T> {
+  method?: HttpMethod;
+  /** Sent as JSON when given. */
+  body?: unknown;
+  /** Turns the response body (undefined for 204) into the result; throws if it is malformed. */
+  parse: (body: unknown) => T;
+  signal?: AbortSignal;
+  /**
+   * Whether a 401 means the session ended (the default). False where 401 is an expected answer:
+   * asking who is signed in, and signing in.
+   */
+  sessionRequired?: boolean;
+}
+
+export async function apiRequest<T>(url: string, options: RequestOptions<T>): Promise<T> {
+  const method = options.method ?? "GET";
+  const hasBody = options.body !== undefined;
+  const response = await fetch(url, {
+    method,
+    headers: requestHeaders(method, hasBody, csrfToken),
+    body: hasBody ? JSON.stringify(options.body) : undefined,
+    credentials: "same-origin",
+    signal: options.signal,
+  });
+  const body: unknown = response.status === 204 ? undefined : await response.json().catch(() => undefined);
+  if (!response.ok) {
+    const error = parseApiError(response.status, body, response.headers.get("Retry-After"));
+    if (response.status === 401 && (options.sessionRequired ?? true)) {
+      csrfToken = null;
+      sessionEndedListener?.();
+    }
+    throw error;
   }
+  try {
+    return options.parse(body);
+  } catch (error) {
+    const reason = messageOf(error);
+    throw new ApiError("invalid_response", `Unexpected response from ${method} ${url}: ${reason}`, response.status);
+  }
+}
+
+export function fetchPlaybooks(signal?: AbortSignal): Promise<PlaybookList> {
+  return apiRequest(PLAYBOOKS_URL, { parse: parsePlaybookList, signal });
 }

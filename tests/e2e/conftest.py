@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from tests.e2e.support import Server, sign_in
 from tests.fixtures import skip_or_fail
 
 HERE = Path(__file__).resolve().parent
@@ -33,6 +34,9 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 STARTUP_TIMEOUT_S = 30.0
+USERNAME = "alice"
+PASSWORD = "correct horse battery staple"
+TOKEN_PREFIX = "sf_"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -60,6 +64,37 @@ def _is_healthy(base_url: str) -> bool:
     return isinstance(body, dict) and body.get("status") == "ok"
 
 
+def _soarflow(args: list[str], env: dict[str, str], *, stdin: str | None = None) -> str:
+    """Runs a `soarflow` command against the test database; returns its standard output."""
+    result = subprocess.run(
+        [SOARFLOW, *args], env=env, input=stdin, capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        pytest.fail(
+            f"`soarflow {' '.join(args)}` exited with {result.returncode}:\n"
+            f"{result.stdout}{result.stderr}",
+            pytrace=False,
+        )
+    return result.stdout
+
+
+def _create_user(env: dict[str, str]) -> str:
+    """Creates the owner account the tests sign in as; returns an API token of that user."""
+    user_create = ["user", "create", USERNAME, "--role", "owner", "--workspace", "default"]
+    # No trailing newline: the password is the same whether the command strips one or not.
+    _soarflow([*user_create, "--password-stdin"], env, stdin=PASSWORD)
+    output = _soarflow(["token", "create", "--user", USERNAME, "--name", "e2e"], env)
+    lines = output.strip().splitlines()
+    token = lines[-1].strip() if lines else ""
+    if not token.startswith(TOKEN_PREFIX):
+        pytest.fail(
+            f"`soarflow token create` should print a token ({TOKEN_PREFIX}...) as its last line; "
+            f"it printed:\n{output}",
+            pytrace=False,
+        )
+    return token
+
+
 def _stop(process: subprocess.Popen[bytes]) -> None:
     process.terminate()
     try:
@@ -70,8 +105,11 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @pytest.fixture(scope="module")
-def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A fresh server and database per test module, so what one module stores never leaks."""
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A fresh server and database per test module, so what one module stores never leaks.
+
+    The database holds one owner, `alice`, with a password for the UI and a token for the API.
+    """
     if not (FRONTEND_DIR / "index.html").is_file():
         skip_or_fail(f"{FRONTEND_DIR}/index.html is missing; run `make test`, which builds it")
     workdir = tmp_path_factory.mktemp("e2e-server")
@@ -80,18 +118,14 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "SOARFLOW_DATABASE_URL": f"sqlite:///{workdir / 'soarflow.db'}",
         "SOARFLOW_FRONTEND_DIR": str(FRONTEND_DIR),
     }
-    upgrade = subprocess.run(
-        [SOARFLOW, "db", "upgrade"], env=env, capture_output=True, text=True, check=False
-    )
-    if upgrade.returncode != 0:
-        pytest.fail(
-            f"`soarflow db upgrade` failed:\n{upgrade.stdout}{upgrade.stderr}", pytrace=False
-        )
+    _soarflow(["db", "upgrade"], env)
+    token = _create_user(env)
 
     port = _free_port()
     base_url = f"http://127.0.0.1:{port}"
     # A file, not a pipe: nobody reads the access log while tests run, and a full pipe would
-    # block the server.
+    # block the server. On its first start the server may print a generated admin password
+    # there; the tests ignore it and sign in as the user created above.
     log_path = workdir / "server.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
@@ -114,7 +148,7 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                     pytrace=False,
                 )
             time.sleep(0.1)
-        yield base_url
+        yield Server(url=base_url, username=USERNAME, password=PASSWORD, token=token)
     finally:
         _stop(process)
 
@@ -142,6 +176,13 @@ def browser_page(browser: Browser) -> Iterator[Page]:
         yield context.new_page()
     finally:
         context.close()
+
+
+@pytest.fixture
+def signed_in_page(server: Server, browser_page: Page) -> Page:
+    """The playbooks page, after signing in as the test user through the sign-in form."""
+    sign_in(browser_page, server)
+    return browser_page
 
 
 @pytest.fixture

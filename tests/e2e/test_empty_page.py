@@ -10,12 +10,13 @@ from pathlib import Path
 
 from playwright.sync_api import Page, Route, expect
 
+from tests.e2e.support import Server, sign_in
+
 
 def test_empty_database_shows_the_empty_state(
-    server_url: str, browser_page: Page, screenshot: Callable[[str], Path]
+    signed_in_page: Page, screenshot: Callable[[str], Path]
 ) -> None:
-    page = browser_page
-    page.goto(server_url)
+    page = signed_in_page
 
     expect(page.get_by_role("heading", name="Playbooks")).to_be_visible()
     expect(page.get_by_text("No playbooks yet.")).to_be_visible()
@@ -25,7 +26,7 @@ def test_empty_database_shows_the_empty_state(
 
 
 def test_api_error_is_shown_and_try_again_recovers(
-    server_url: str, browser_page: Page, screenshot: Callable[[str], Path]
+    server: Server, browser_page: Page, screenshot: Callable[[str], Path]
 ) -> None:
     def fail(route: Route) -> None:
         route.fulfill(
@@ -36,8 +37,9 @@ def test_api_error_is_shown_and_try_again_recovers(
         )
 
     page = browser_page
+    # Only the list fails; signing in and /auth/me go to the real server.
     page.route("**/api/v1/playbooks", fail)
-    page.goto(server_url)
+    sign_in(page, server)
 
     alert = page.get_by_role("alert")
     expect(alert).to_contain_text("Could not load playbooks")

@@ -10,6 +10,8 @@ from typing import Any
 
 from playwright.sync_api import Locator, Page, Route, expect
 
+from tests.e2e.support import Server, sign_in
+
 
 def _document(name: str, description: str, *, trigger: str | None) -> dict[str, Any]:
     """An empty playbook; without a trigger the server keeps it as a draft with one problem."""
@@ -25,17 +27,22 @@ def _document(name: str, description: str, *, trigger: str | None) -> dict[str, 
     return document
 
 
-def _post(url: str, document: dict[str, Any] | None = None) -> dict[str, Any]:
+def _post(server: Server, path: str, document: dict[str, Any] | None = None) -> dict[str, Any]:
+    """An API call as the test user, with the token: set-up that does not go through the UI."""
     data = None if document is None else json.dumps(document).encode()
-    headers = {} if document is None else {"Content-Type": "application/json"}
-    request = urllib.request.Request(url, data=data, headers=headers, method="POST")
+    headers = server.auth_header()
+    if document is not None:
+        headers["Content-Type"] = "application/json"
+    request = urllib.request.Request(
+        f"{server.url}{path}", data=data, headers=headers, method="POST"
+    )
     with urllib.request.urlopen(request, timeout=10) as response:
         body: dict[str, Any] = json.load(response)
         return body
 
 
-def _create(server_url: str, document: dict[str, Any]) -> dict[str, Any]:
-    return _post(f"{server_url}/api/v1/playbooks", document)
+def _create(server: Server, document: dict[str, Any]) -> dict[str, Any]:
+    return _post(server, "/api/v1/playbooks", document)
 
 
 def _row(page: Page, name: str) -> Locator:
@@ -52,10 +59,9 @@ def _cell(page: Page, row: Locator, column: str) -> Locator:
 
 
 def test_lists_playbooks_with_trigger_status_and_problems(
-    server_url: str, browser_page: Page, screenshot: Callable[[str], Path]
+    server: Server, signed_in_page: Page, screenshot: Callable[[str], Path]
 ) -> None:
-    page = browser_page
-    page.goto(server_url)
+    page = signed_in_page
     expect(page.get_by_text("No playbooks yet.")).to_be_visible()
 
     blocking = _document(
@@ -69,11 +75,12 @@ def test_lists_playbooks_with_trigger_status_and_problems(
         "Looks up reputation for every new alert",
         trigger="soarflow.alert_created",
     )
-    blocking_id = _create(server_url, blocking)["id"]
-    _post(f"{server_url}/api/v1/playbooks/{blocking_id}/enable")
-    _create(server_url, draft)
-    _create(server_url, enrichment)
+    blocking_id = _create(server, blocking)["id"]
+    _post(server, f"/api/v1/playbooks/{blocking_id}/enable")
+    _create(server, draft)
+    _create(server, enrichment)
 
+    # The session cookie outlives the reload.
     page.reload()
 
     expect(page.get_by_test_id("playbook-row")).to_have_count(3)
@@ -94,7 +101,7 @@ def test_lists_playbooks_with_trigger_status_and_problems(
 
 
 def test_shows_an_unknown_trigger_kind_as_sent(
-    server_url: str, browser_page: Page, screenshot: Callable[[str], Path]
+    server: Server, browser_page: Page, screenshot: Callable[[str], Path]
 ) -> None:
     # A newer server may report a kind this frontend has no label for; the list must still load.
     playbook = {
@@ -114,8 +121,9 @@ def test_shows_an_unknown_trigger_kind_as_sent(
         route.fulfill(json={"data": [playbook], "total": 1, "next": None})
 
     page = browser_page
+    # Only the list is answered here; signing in and /auth/me go to the real server.
     page.route("**/api/v1/playbooks", answer)
-    page.goto(server_url)
+    sign_in(page, server)
 
     row = _row(page, "Webhook responder")
     expect(_cell(page, row, "Trigger")).to_have_text("webhook")

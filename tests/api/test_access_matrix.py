@@ -1,0 +1,138 @@
+"""Every route, for every role and for an anonymous caller, against the permission table.
+
+The routes come from the app itself, so a new route is in this matrix the moment it exists,
+and a route that declares no permission fails here."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from soarflow.api.auth import AUTHENTICATED, PUBLIC, declared_rule
+from soarflow.api.extensions import db_session
+from soarflow.app import create_app
+from soarflow.config import Settings
+from soarflow.security.roles import Permission, Role, grants
+from soarflow.store import access
+from soarflow.store import playbooks as playbook_repo
+from tests.fixtures import PASSWORD, Person, enrich_ips
+
+# Only its url_map is read: it lists the same routes as every app create_app() builds.
+_SCRATCH_APP = create_app(Settings("sqlite://", frontend_dir=Path("/nonexistent")))
+ROUTES = sorted(
+    (rule.rule, method, rule.endpoint)
+    for rule in _SCRATCH_APP.url_map.iter_rules()
+    for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"})
+)
+_unique = itertools.count()
+
+
+def bodies(endpoint: str) -> Any:
+    """A plausible body for each route that takes one; others get an empty object."""
+    number = next(_unique)
+    return {
+        "playbooks.validate_document": enrich_ips(),
+        "playbooks.create": enrich_ips(),
+        "playbooks.put": enrich_ips(name="changed"),
+        "users.create": {"name": f"new_user_{number}", "password": PASSWORD},
+        "users.update": {"display_name": "Changed"},
+        "workspaces.create": {"name": f"space-{number}"},
+        "workspaces.grant": {"role": "reader"},
+        "tokens.create": {"name": "matrix"},
+        "auth.login": {"username": "nobody", "password": "wrong password!"},
+    }.get(endpoint, {})
+
+
+def fresh_targets(app: Flask, owner: Person) -> dict[str, str]:
+    """New records for the route's path parameters, so no request sees another's changes."""
+    with app.app_context():
+        session = db_session()
+        checked = playbook_repo.Checked(enrich_ips(), [], "incident")
+        playbook = playbook_repo.create_playbook(
+            session, checked=checked, workspace_id=owner.workspace_id
+        )
+        user = access.create_user(session, name=f"target_{next(_unique)}", password_hash="x")
+        access.set_role(session, user_id=user.id, workspace_id=owner.workspace_id, role=Role.READER)
+        token, _ = access.create_token(
+            session, user_id=user.id, workspace_id=owner.workspace_id, name="target"
+        )
+        session.commit()
+        return {
+            "playbook_id": playbook.id,
+            "number": "1",
+            "user_id": user.id,
+            "workspace_id": owner.workspace_id,
+            "token_id": token.id,
+            "page": "playbooks/some-page",
+        }
+
+
+def url_for_rule(rule: str, values: dict[str, str]) -> str:
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        assert name in values, f"the matrix does not know how to fill <{name}> in {rule}"
+        return values[name]
+
+    return re.sub(r"<(?:[^:>]+:)?(\w+)>", value, rule)
+
+
+def call(client: FlaskClient, method: str, url: str, endpoint: str) -> Any:
+    if method in ("GET", "DELETE"):
+        return client.open(url, method=method, headers={"If-Match": "*"})
+    return client.open(url, method=method, json=bodies(endpoint), headers={"If-Match": "*"})
+
+
+def error_code(response: Any) -> str | None:
+    body = response.get_json(silent=True)
+    return body["error"]["code"] if isinstance(body, dict) and "error" in body else None
+
+
+@pytest.mark.parametrize(
+    ("rule", "method", "endpoint"), ROUTES, ids=[f"{m} {r}" for r, m, _ in ROUTES]
+)
+def test_route_against_the_permission_table(
+    app: Flask,
+    people: dict[Role, Person],
+    client_for: Any,
+    anonymous: FlaskClient,
+    rule: str,
+    method: str,
+    endpoint: str,
+) -> None:
+    declared = declared_rule(app, endpoint)
+    assert declared is not None, f"{method} {rule} declares no permission"
+
+    url = url_for_rule(rule, fresh_targets(app, people[Role.OWNER]))
+    response = call(anonymous, method, url, endpoint)
+    if declared == PUBLIC:
+        assert error_code(response) not in {"unauthenticated", "forbidden"}
+    else:
+        assert response.status_code == 401, (method, rule, response.status_code)
+        assert error_code(response) == "unauthenticated"
+
+    for role in Role:
+        url = url_for_rule(rule, fresh_targets(app, people[Role.OWNER]))
+        response = call(client_for(role), method, url, endpoint)
+        allowed = declared in (PUBLIC, AUTHENTICATED) or grants(role, Permission(declared))
+        if allowed:
+            assert error_code(response) not in {"unauthenticated", "forbidden"}, (
+                role,
+                method,
+                rule,
+                response.get_json(silent=True),
+            )
+            assert response.status_code < 500
+        else:
+            assert response.status_code == 403, (role, method, rule, response.status_code)
+            assert response.json["error"]["details"]["permission"] == declared
+
+
+def test_the_matrix_sees_the_routes_of_every_blueprint() -> None:
+    blueprints = {endpoint.partition(".")[0] for _, _, endpoint in ROUTES}
+    assert set(_SCRATCH_APP.blueprints) == blueprints
