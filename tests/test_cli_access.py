@@ -128,3 +128,10 @@ def test_the_first_owner_password_can_come_from_the_environment(database: str) -
         assert ensure_first_owner(session, password=PASSWORD) is None
         assert access.count_users(session) == 1
     engine.dispose()
+
+
+def test_the_readme_shows_the_permission_tables_as_they_are() -> None:
+    printed = run("permissions").output.strip()
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    shown = readme.split("<!-- permissions:start -->")[1].split("<!-- permissions:end -->")[0]
+    assert shown.strip() == printed, "run `soarflow permissions` and paste it into the README"

@@ -51,6 +51,15 @@ def serve(host: str | None, port: int | None, workers: int, threads: int) -> Non
     )
 
 
+@main.command()
+def permissions() -> None:
+    """Print what each role may do and what each API route needs (Markdown)."""
+    from soarflow.api.auth import permission_tables
+    from soarflow.app import create_app
+
+    click.echo(permission_tables(create_app(Settings.from_env())))
+
+
 @main.group()
 def db() -> None:
     """Database schema."""

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy.engine import Engine
@@ -13,7 +15,7 @@ from sqlmodel import Session, SQLModel
 from soarflow.store import access
 from soarflow.store import playbooks as repo
 from soarflow.store.db import make_engine
-from soarflow.store.migrate import pending_revisions
+from soarflow.store.migrate import pending_revisions, upgrade
 from soarflow.store.models import Playbook
 from tests.fixtures import enrich_ips
 
@@ -119,3 +121,24 @@ def test_invalid_saves_disable_the_playbook(engine: Engine) -> None:
         )
         session.commit()
         assert (playbook.enabled, playbook.valid, playbook.problem_count) == (False, False, 2)
+
+
+def test_upgrading_puts_existing_playbooks_in_the_default_workspace(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    upgrade(url, "0001")
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "INSERT INTO playbook (id, name, description, enabled, valid, problem_count, "
+                "trigger_kind, version, document, problems, created_at, updated_at) VALUES "
+                "('p1', 'Old', '', 0, 1, 0, 'incident', 1, '{}', '[]', :now, :now)"
+            ),
+            {"now": "2026-01-01 00:00:00"},
+        )
+    upgrade(url)
+    with Session(engine) as session:
+        stored = session.get(Playbook, "p1")
+        assert stored is not None
+        assert stored.workspace_id == default_workspace(session)
+    engine.dispose()

@@ -15,9 +15,10 @@ from flask import Flask, Response, current_app, g, request
 
 from soarflow.api.errors import ApiError, not_found
 from soarflow.api.extensions import db_session
+from soarflow.api.openapi import openapi_path
 from soarflow.security.access import Principal
 from soarflow.security.credentials import same_secret
-from soarflow.security.roles import Permission
+from soarflow.security.roles import TITLES, Permission, Role, grants
 from soarflow.store import access as repo
 from soarflow.store.models import as_utc, utcnow
 
@@ -204,3 +205,24 @@ def clear_session_cookie(response: Response) -> None:
     response.delete_cookie(
         SESSION_COOKIE, httponly=True, samesite="Lax", secure=request.is_secure, path="/"
     )
+
+
+def permission_tables(app: Flask) -> str:
+    """Markdown: what each role may do, then what each route needs; printed by
+    `soarflow permissions` and kept in the README."""
+    roles = list(Role)
+    lines = [
+        "| permission | " + " | ".join(TITLES[role] for role in roles) + " |",
+        "| --- |" + " :-: |" * len(roles),
+    ]
+    for permission in Permission:
+        marks = ("yes" if grants(role, permission) else "" for role in roles)
+        lines.append(f"| `{permission}` | " + " | ".join(marks) + " |")
+    lines += ["", "| route | needs |", "| --- | --- |"]
+    for rule in sorted(app.url_map.iter_rules(), key=lambda rule: rule.rule):
+        if not rule.rule.startswith("/api/"):
+            continue
+        needs = declared_rule(app, rule.endpoint) or "nothing declared: closed"
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            lines.append(f"| `{method} {openapi_path(rule.rule)}` | {needs} |")
+    return "\n".join(lines)

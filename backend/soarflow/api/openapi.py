@@ -96,6 +96,11 @@ def undocumented_routes(app: Flask) -> list[str]:
     )
 
 
+def openapi_path(rule: str) -> str:
+    """/playbooks/<playbook_id> as /playbooks/{playbook_id}."""
+    return _PARAMETER.sub(r"{\g<name>}", rule)
+
+
 def _path_and_parameters(rule: str) -> tuple[str, list[dict[str, Any]]]:
     parameters = [
         {
@@ -106,7 +111,7 @@ def _path_and_parameters(rule: str) -> tuple[str, list[dict[str, Any]]]:
         }
         for match in _PARAMETER.finditer(rule)
     ]
-    return _PARAMETER.sub(r"{\g<name>}", rule), parameters
+    return openapi_path(rule), parameters
 
 
 def _operation(
