@@ -104,12 +104,12 @@ def _placed(node: dict[str, Any], parent: str | None, branch: str | None) -> dic
 
 
 def generate(node_count: int) -> dict[str, Any]:
-    """A valid playbook of about `node_count` nodes (the last block may overshoot by a few)."""
+    """A valid playbook of exactly `node_count` nodes (single actions fill the last places)."""
     builder = _Builder()
     previous = "trigger"
     shape = 0
     while len(builder.nodes) < node_count:
-        block = builder.block(shape % 5)
+        block = builder.block(shape % 5 if node_count - len(builder.nodes) > 4 else 0)
         when = ["succeeded", "failed"] if shape % 7 == 6 else None
         builder.edge(previous, block, when=when)
         previous = block

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from soarflow.playbook import ActionSpec, StaticCatalog
+from soarflow.playbook import ActionSpec, StaticCatalog, TriggerSpec
 
 PASSWORD = "correct horse battery staple"
 
@@ -40,7 +40,36 @@ FIXTURE_CATALOG = StaticCatalog(
                 "additionalProperties": False,
                 "properties": {"ip": {"type": "string", "format": "ipv4", "maxLength": 45}},
             },
-            output_schema={"type": "object", "properties": {"data": {"type": "object"}}},
+            output_schema={
+                "type": "object",
+                "properties": {
+                    "data": {
+                        "type": "object",
+                        "properties": {
+                            "id": {"type": "string", "title": "IP address"},
+                            "attributes": {
+                                "type": "object",
+                                "properties": {
+                                    "reputation": {"type": "integer", "title": "Reputation"},
+                                    "country": {"type": "string"},
+                                    "last_analysis_stats": {
+                                        "type": "object",
+                                        "additionalProperties": {"type": "integer"},
+                                    },
+                                },
+                            },
+                        },
+                    }
+                },
+            },
+        ),
+        ActionSpec(
+            "soarflow.http",
+            input_schema={"type": "object", "required": ["url"]},
+            output_schema={
+                "type": "object",
+                "properties": {"status": {"type": "integer"}, "body": {}},
+            },
         ),
         ActionSpec(
             "soarflow.add_incident_comment",
@@ -65,7 +94,36 @@ FIXTURE_CATALOG = StaticCatalog(
                 },
             },
         ),
-    ]
+    ],
+    triggers=[
+        TriggerSpec(
+            "soarflow.incident_created",
+            output_schema={
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    "id": {"type": "string", "title": "Incident id"},
+                    "title": {"type": "string", "title": "Title"},
+                    "severity": {
+                        "type": "string",
+                        "enum": ["Informational", "Low", "Medium", "High"],
+                    },
+                    "owner": {"type": "object", "properties": {"email": {"type": "string"}}},
+                    "entities": {
+                        "type": "array",
+                        "title": "Entities",
+                        "items": {
+                            "type": "object",
+                            "properties": {
+                                "kind": {"type": "string"},
+                                "address": {"type": "string", "title": "Address"},
+                            },
+                        },
+                    },
+                },
+            },
+        )
+    ],
 )
 
 ENRICH_IPS: dict[str, Any] = {

@@ -38,6 +38,7 @@ def bodies(endpoint: str) -> Any:
     number = next(_unique)
     return {
         "playbooks.validate_document": enrich_ips(),
+        "playbooks.fields": {"document": enrich_ips(), "node_id": "comment"},
         "playbooks.create": enrich_ips(),
         "playbooks.put": enrich_ips(name="changed"),
         "users.create": {"name": f"new_user_{number}", "password": PASSWORD},

@@ -270,7 +270,7 @@ def test_expression_inputs_are_left_to_the_expression_checks() -> None:
     node = action(
         "mail",
         action="soarflow.send_email",
-        inputs={"to": "{{ trigger.owner.emails }}", "subject": "x", "priority": "{{ 2 + 1 }}"},
+        inputs={"to": "{{ [trigger.owner.email] }}", "subject": "x", "priority": "{{ 2 + 1 }}"},
     )
     assert check(playbook([node], [edge("t", "mail")])) == []
 

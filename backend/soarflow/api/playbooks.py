@@ -13,11 +13,13 @@ from soarflow.api.errors import ApiError, not_found
 from soarflow.api.extensions import action_catalog, db_session
 from soarflow.api.openapi import operation
 from soarflow.api.pagination import QUERY_PARAMETERS, page_request
-from soarflow.playbook import FORMAT, trigger_kind, validate
+from soarflow.expressions.fields import dynamic_fields
+from soarflow.playbook import FORMAT, PlaybookGraph, trigger_kind, validate
 from soarflow.security.roles import Permission
 from soarflow.store import playbooks as repo
 from soarflow.store.models import (
     MAX_VERSION,
+    FieldList,
     Playbook,
     PlaybookPage,
     PlaybookPublic,
@@ -32,6 +34,11 @@ bp = Blueprint("playbooks", __name__, url_prefix="/api/v1/playbooks")
 
 DOCUMENT_SCHEMA = "/api/v1/schemas/playbook"
 WORKSPACE_PARAMETER = {"type": "string", "description": "workspace id or name"}
+FIELDS_REQUEST = {
+    "type": "object",
+    "required": ["document", "node_id"],
+    "properties": {"document": {"$ref": DOCUMENT_SCHEMA}, "node_id": {"type": "string"}},
+}
 IF_MATCH = {"If-Match": {"type": "string", "description": "the ETag of the version edited"}}
 TAG = "playbooks"
 
@@ -110,6 +117,37 @@ def _conflict(current: int) -> ApiError:
 def validate_document() -> Response:
     problems = [p.to_dict() for p in validate(json_body(), catalog=action_catalog())]
     return jsonify({"valid": not problems, "problems": problems})
+
+
+@bp.post("/fields")
+@requires(Permission.PLAYBOOK_READ)
+@unaudited
+@operation(
+    "What a node of a document may reference: the dynamic fields of the picker",
+    tag=TAG,
+    request=FIELDS_REQUEST,
+    responses={
+        200: FieldList,
+        400: "Malformed",
+        413: "Too large",
+        415: "Not JSON",
+        422: "No such node in the document",
+    },
+)
+def fields() -> Response:
+    body = json_body()
+    document = body.get("document") if isinstance(body, dict) else None
+    node_id = body.get("node_id") if isinstance(body, dict) else None
+    if not isinstance(document, dict) or not isinstance(node_id, str):
+        raise ApiError(400, "bad_request", 'send {"document": <playbook>, "node_id": <id>}')
+    graph = PlaybookGraph.from_document(document)
+    node = graph.node(node_id)
+    if node is None or node.is_trigger:
+        raise ApiError(
+            422, "unknown_node", f"the document has no step '{node_id}'", {"node_id": node_id}
+        )
+    found = [field.to_dict() for field in dynamic_fields(graph, action_catalog(), node)]
+    return jsonify({"node_id": node_id, "fields": found})
 
 
 @bp.post("")

@@ -3,7 +3,7 @@
 Pure core: nothing here imports Flask or SQLModel.
 """
 
-from soarflow.playbook.catalog import ActionCatalog, ActionSpec, StaticCatalog
+from soarflow.playbook.catalog import ActionCatalog, ActionSpec, StaticCatalog, TriggerSpec
 from soarflow.playbook.document import FORMAT, Problem
 from soarflow.playbook.graph import PlaybookGraph
 from soarflow.playbook.summary import trigger_kind
@@ -16,6 +16,7 @@ __all__ = [
     "PlaybookGraph",
     "Problem",
     "StaticCatalog",
+    "TriggerSpec",
     "trigger_kind",
     "validate",
 ]

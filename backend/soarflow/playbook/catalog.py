@@ -20,15 +20,32 @@ class ActionSpec:
     title: str = ""
 
 
+@dataclass(frozen=True, eq=False)
+class TriggerSpec:
+    """A trigger type and the payload it delivers (what `trigger.*` may reference)."""
+
+    type: str
+    output_schema: Mapping[str, Any] = field(default_factory=dict)
+    title: str = ""
+
+
 class ActionCatalog(Protocol):
     def get_action(self, name: str) -> ActionSpec | None: ...
 
+    def get_trigger(self, type_: str) -> TriggerSpec | None: ...
+
 
 class StaticCatalog:
-    """A fixed set of actions, looked up by `<connector>.<action>` name."""
+    """A fixed set of actions and triggers, looked up by `<connector>.<name>`."""
 
-    def __init__(self, actions: Iterable[ActionSpec] = ()) -> None:
+    def __init__(
+        self, actions: Iterable[ActionSpec] = (), triggers: Iterable[TriggerSpec] = ()
+    ) -> None:
         self._actions = {action.name: action for action in actions}
+        self._triggers = {trigger.type: trigger for trigger in triggers}
 
     def get_action(self, name: str) -> ActionSpec | None:
         return self._actions.get(name)
+
+    def get_trigger(self, type_: str) -> TriggerSpec | None:
+        return self._triggers.get(type_)

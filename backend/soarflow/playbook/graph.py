@@ -61,7 +61,14 @@ class EdgeRef:
 class PlaybookGraph:
     """Nodes by id, the containment tree and the run-after DiGraph of one playbook document."""
 
-    def __init__(self, trigger: NodeRef | None, nodes: list[NodeRef], edges: list[EdgeRef]):
+    def __init__(
+        self,
+        trigger: NodeRef | None,
+        nodes: list[NodeRef],
+        edges: list[EdgeRef],
+        document: Mapping[str, Json] | None = None,
+    ):
+        self.document = document or {}
         self.trigger = trigger
         self.node_list = nodes
         self.edges = edges
@@ -71,7 +78,7 @@ class PlaybookGraph:
 
     @classmethod
     def from_document(cls, document: Mapping[str, Json]) -> PlaybookGraph:
-        return cls(_read_trigger(document), _read_nodes(document), _read_edges(document))
+        return cls(_read_trigger(document), _read_nodes(document), _read_edges(document), document)
 
     @cached_property
     def digraph(self) -> nx.DiGraph[str]:

@@ -17,13 +17,18 @@ def validate(
     document: Json,
     *,
     catalog: ActionCatalog = NO_ACTIONS,
-    checks: Iterable[Check] = STRUCTURE_CHECKS,
+    checks: Iterable[Check] | None = None,
 ) -> list[Problem]:
     """Run every check and return all problems found; an empty list means valid.
 
-    `checks` is the hook for further passes (the expression checks add `bad_expression`,
-    `unknown_reference` and `unknown_field`): each receives the same compiled graph.
+    By default the structure checks run, then the expression pass (`bad_expression`,
+    `unknown_reference`, `unknown_field`); each check receives the same compiled graph.
     """
+    if checks is None:
+        # Imported here: the expression package builds on this one's document module.
+        from soarflow.expressions.validation import check_expressions
+
+        checks = (*STRUCTURE_CHECKS, check_expressions)
     if not isinstance(document, dict):
         return list(schema_problems(document))
     context = ValidationContext(document, PlaybookGraph.from_document(document), catalog)

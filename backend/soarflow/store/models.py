@@ -322,3 +322,16 @@ class AuditPage(SQLModel):
     data: list[AuditEventPublic]
     total: int
     next: str | None
+
+
+class FieldPublic(SQLModel):
+    expression: str
+    title: str
+    type: str
+    source_node: str | None
+    description: str
+
+
+class FieldList(SQLModel):
+    node_id: str
+    fields: list[FieldPublic]
