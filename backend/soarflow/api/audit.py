@@ -7,10 +7,11 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, Flask, Response, g, jsonify, request
+from flask import Blueprint, Flask, Response, g, request
 from sqlmodel import Session
 
 from soarflow.api.auth import listed_workspaces, requires
+from soarflow.api.body import model_response
 from soarflow.api.errors import ApiError
 from soarflow.api.extensions import db_engine, db_session
 from soarflow.api.openapi import operation
@@ -133,7 +134,7 @@ def list_events() -> Response:
         total=total,
         next=page.next_url(total, **passed),
     )
-    return jsonify(body.model_dump(mode="json"))
+    return model_response(body)
 
 
 def _moment(name: str) -> datetime | None:

@@ -1,12 +1,13 @@
-"""Strict JSON request bodies: the content type, UTF-8, no NaN, no duplicate keys, no NUL,
-no lone surrogates, bounded nesting. Anything else is a 4xx with a stable code."""
+"""JSON in and out. Request bodies are strict: the content type, UTF-8, no NaN, no duplicate
+keys, no NUL, no lone surrogates, bounded nesting; anything else is a 4xx with a stable code."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from flask import request
+from flask import Response, jsonify, request
+from pydantic import BaseModel
 
 from soarflow.api.errors import ApiError
 from soarflow.playbook.document import JsonPath, json_path
@@ -98,3 +99,8 @@ def _check_text(text: str, path: JsonPath) -> None:
         text.encode("utf-8")
     except UnicodeEncodeError:
         raise _invalid("text holds an unpaired UTF-16 surrogate", path=json_path(path)) from None
+
+
+def model_response(model: BaseModel) -> Response:
+    """A public shape as the JSON response body (dates as ISO 8601 text)."""
+    return jsonify(model.model_dump(mode="json"))

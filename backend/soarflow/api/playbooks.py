@@ -8,7 +8,7 @@ from flask import Blueprint, Response, jsonify, request, url_for
 
 from soarflow.api.audit import audit_target, unaudited
 from soarflow.api.auth import authorize, listed_workspaces, requires, target_workspace
-from soarflow.api.body import json_body
+from soarflow.api.body import json_body, model_response
 from soarflow.api.errors import ApiError, not_found
 from soarflow.api.extensions import action_catalog, db_session
 from soarflow.api.openapi import operation
@@ -70,7 +70,7 @@ def _etag(playbook: Playbook) -> str:
 def _public(playbook: Playbook) -> Response:
     runs = repo.count_runs(db_session(), playbook_id=playbook.id)
     body = PlaybookPublic.model_validate(playbook, update={"runs_count": runs})
-    response = jsonify(body.model_dump(mode="json"))
+    response = model_response(body)
     response.headers["ETag"] = _etag(playbook)
     return response
 
@@ -205,7 +205,7 @@ def list_all() -> Response:
     ]
     extra = {k: v for k, v in request.args.items() if k in ("q", "workspace")}
     result = PlaybookPage(data=data, total=total, next=page.next_url(total, **extra))
-    return jsonify(result.model_dump(mode="json"))
+    return model_response(result)
 
 
 @bp.get("/<playbook_id>")
@@ -319,7 +319,7 @@ def versions(playbook_id: str) -> Response:
         )
         for v in found
     ]
-    return jsonify(PlaybookVersionList(data=data, total=len(data)).model_dump(mode="json"))
+    return model_response(PlaybookVersionList(data=data, total=len(data)))
 
 
 def _load_version(playbook: Playbook, number: int) -> Any:
@@ -345,7 +345,7 @@ def version(playbook_id: str, number: int) -> Response:
         created_at=found.created_at,
         document=found.document,
     )
-    return jsonify(body.model_dump(mode="json"))
+    return model_response(body)
 
 
 @bp.post(f"/<playbook_id>/versions/<int(max={MAX_VERSION}):number>/restore")

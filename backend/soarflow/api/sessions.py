@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint, Response, g, jsonify, request
+from flask import Blueprint, Response, g, request
 
 from soarflow.api.audit import audit_action, audit_target
 from soarflow.api.auth import (
@@ -17,7 +17,7 @@ from soarflow.api.auth import (
     requires,
     set_session_cookie,
 )
-from soarflow.api.body import json_body
+from soarflow.api.body import json_body, model_response
 from soarflow.api.errors import ApiError
 from soarflow.api.extensions import db_session
 from soarflow.api.openapi import operation
@@ -86,7 +86,7 @@ def login() -> Response:
     audit_target("user", user.id)
     g.principal = Principal(user.id, user.name, "session")
     body = SignedIn(user=UserPublic.model_validate(user), csrf_token=auth.csrf_token)
-    response = jsonify(body.model_dump(mode="json"))
+    response = model_response(body)
     set_session_cookie(response, cookie)
     return response
 
@@ -151,4 +151,4 @@ def me() -> Response:
         csrf_token=caller.csrf_token,
         workspaces=workspaces,
     )
-    return jsonify(body.model_dump(mode="json"))
+    return model_response(body)

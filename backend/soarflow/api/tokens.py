@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response
 
 from soarflow.api.audit import audit_target
 from soarflow.api.auth import AUTHENTICATED, principal, requires
-from soarflow.api.body import json_body
+from soarflow.api.body import json_body, model_response
 from soarflow.api.errors import ApiError, not_found
 from soarflow.api.extensions import db_session
 from soarflow.api.openapi import operation
@@ -48,7 +48,7 @@ def _visible(token: ApiToken) -> bool:
 def list_all() -> Response:
     found = [t for t in repo.list_tokens(db_session()) if _visible(t)]
     data = [TokenPublic.model_validate(token) for token in found]
-    return jsonify(TokenList(data=data, total=len(data)).model_dump(mode="json"))
+    return model_response(TokenList(data=data, total=len(data)))
 
 
 @bp.post("")
@@ -96,7 +96,7 @@ def create() -> tuple[Response, int]:
     session.commit()
     audit_target("token", token.id, workspace_id)
     created = TokenCreated.model_validate(token, update={"token": secret})
-    response = jsonify(created.model_dump(mode="json"))
+    response = model_response(created)
     response.headers["Cache-Control"] = "no-store"
     return response, 201
 

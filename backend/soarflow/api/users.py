@@ -6,11 +6,11 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, url_for
+from flask import Blueprint, Response, url_for
 
 from soarflow.api.audit import audit_target
 from soarflow.api.auth import principal, requires
-from soarflow.api.body import json_body
+from soarflow.api.body import json_body, model_response
 from soarflow.api.errors import ApiError, not_found
 from soarflow.api.extensions import db_session
 from soarflow.api.openapi import operation
@@ -42,7 +42,7 @@ USER_CHANGES = {
 
 
 def _public(user: User) -> Response:
-    return jsonify(UserPublic.model_validate(user).model_dump(mode="json"))
+    return model_response(UserPublic.model_validate(user))
 
 
 def valid_user_name(name: Any) -> str:
@@ -112,7 +112,7 @@ def _owned_workspaces(user: User) -> list[str]:
 )
 def list_all() -> Response:
     users = [UserPublic.model_validate(user) for user in repo.list_users(db_session())]
-    return jsonify(UserList(data=users, total=len(users)).model_dump(mode="json"))
+    return model_response(UserList(data=users, total=len(users)))
 
 
 @bp.post("")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, Response, jsonify, url_for
+from flask import Blueprint, Response, url_for
 
 from soarflow.api.audit import audit_target
 from soarflow.api.auth import AUTHENTICATED, authorize, principal, requires
-from soarflow.api.body import json_body
+from soarflow.api.body import json_body, model_response
 from soarflow.api.errors import ApiError, not_found
 from soarflow.api.extensions import db_session
 from soarflow.api.openapi import operation
@@ -66,7 +66,7 @@ def _member(workspace: Workspace, user_id: str) -> User:
 def list_all() -> Response:
     found = repo.list_workspaces(db_session(), ids=list(principal().roles))
     data = [WorkspacePublic.model_validate(workspace) for workspace in found]
-    return jsonify(WorkspaceList(data=data, total=len(data)).model_dump(mode="json"))
+    return model_response(WorkspaceList(data=data, total=len(data)))
 
 
 @bp.post("")
@@ -101,7 +101,7 @@ def create() -> tuple[Response, int]:
     repo.set_role(session, user_id=principal().user_id, workspace_id=workspace.id, role=Role.OWNER)
     session.commit()
     audit_target("workspace", workspace.id, workspace.id)
-    response = jsonify(WorkspacePublic.model_validate(workspace).model_dump(mode="json"))
+    response = model_response(WorkspacePublic.model_validate(workspace))
     response.headers["Location"] = url_for(".get", workspace_id=workspace.id)
     return response, 201
 
@@ -115,7 +115,7 @@ def create() -> tuple[Response, int]:
 )
 def get(workspace_id: str) -> Response:
     workspace = _workspace(workspace_id)
-    return jsonify(WorkspacePublic.model_validate(workspace).model_dump(mode="json"))
+    return model_response(WorkspacePublic.model_validate(workspace))
 
 
 @bp.get("/<workspace_id>/members")
@@ -131,7 +131,7 @@ def members(workspace_id: str) -> Response:
         MemberPublic(user_id=user.id, name=user.name, display_name=user.display_name, role=role)
         for user, role in repo.members(db_session(), workspace_id=workspace.id)
     ]
-    return jsonify(MemberList(data=data, total=len(data)).model_dump(mode="json"))
+    return model_response(MemberList(data=data, total=len(data)))
 
 
 @bp.put("/<workspace_id>/members/<user_id>")
@@ -172,7 +172,7 @@ def grant(workspace_id: str, user_id: str) -> Response:
     member = MemberPublic(
         user_id=user.id, name=user.name, display_name=user.display_name, role=role
     )
-    return jsonify(member.model_dump(mode="json"))
+    return model_response(member)
 
 
 @bp.delete("/<workspace_id>/members/<user_id>")
