@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask, Response
 
 from soarflow import web
 from soarflow.api import (
     audit,
     auth,
+    connectors,
     errors,
     extensions,
     meta,
@@ -18,9 +21,11 @@ from soarflow.api import (
     workspaces,
 )
 from soarflow.config import MAX_BODY_BYTES, Settings
-from soarflow.playbook import ActionCatalog, StaticCatalog
+from soarflow.connectors import ConnectorRegistry
+from soarflow.playbook import ActionCatalog
 from soarflow.store.db import make_engine
 
+log = logging.getLogger(__name__)
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
@@ -33,13 +38,20 @@ SECURITY_HEADERS = {
 
 
 def create_app(settings: Settings | None = None, *, catalog: ActionCatalog | None = None) -> Flask:
-    """Build the app. Until connectors are loaded from manifests, the catalog knows no actions."""
+    """Build the app; playbooks are checked against the connectors under
+    settings.connectors_dir unless another catalog is given."""
     settings = settings or Settings.from_env()
+    registry = ConnectorRegistry.load(settings.connectors_dir)
+    for problem in registry.problems:
+        log.warning("connector manifest problem: %s", problem)
     app = Flask(__name__, static_folder=None)
     app.config.update(MAX_CONTENT_LENGTH=MAX_BODY_BYTES, JSON_SORT_KEYS=False)
     app.json.sort_keys = False  # type: ignore[attr-defined]
     extensions.init_app(
-        app, engine=make_engine(settings.database_url), catalog=catalog or StaticCatalog()
+        app,
+        engine=make_engine(settings.database_url),
+        registry=registry,
+        catalog=catalog or registry,
     )
     errors.init_app(app)
     auth.init_app(app)
@@ -51,6 +63,7 @@ def create_app(settings: Settings | None = None, *, catalog: ActionCatalog | Non
         workspaces.bp,
         tokens.bp,
         audit.bp,
+        connectors.bp,
         playbooks.bp,
     ):
         app.register_blueprint(blueprint)

@@ -1,4 +1,4 @@
-"""The `soarflow` command: serve, db upgrade, validate, user and token management."""
+"""The `soarflow` command: serve, db upgrade, validate, connectors, users and tokens."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from soarflow.api.body import parse_json
 from soarflow.api.errors import ApiError
 from soarflow.api.users import USER_NAME
 from soarflow.config import Settings
+from soarflow.connectors import ConnectorRegistry
 from soarflow.playbook import validate as validate_document
 from soarflow.security.credentials import hash_password, password_problem
 from soarflow.security.roles import Role, parse_role
@@ -88,7 +89,8 @@ def _safe_url(url: str) -> str:
 def validate(file: Path, as_json: bool) -> None:
     """Check a playbook document. Exit 0 valid, 1 invalid, 2 unreadable."""
     document = _read_document(file)
-    problems = [problem.to_dict() for problem in validate_document(document)]
+    registry = ConnectorRegistry.load(Settings.from_env().connectors_dir)
+    problems = [problem.to_dict() for problem in validate_document(document, catalog=registry)]
     if as_json:
         click.echo(json.dumps({"valid": not problems, "problems": problems}, indent=2))
     elif problems:
@@ -139,6 +141,30 @@ def _audit_cli(
         outcome="success",
         details=details,
     )
+
+
+@main.group()
+def connectors() -> None:
+    """Connector manifests."""
+
+
+@connectors.command("check")
+@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
+def check_connectors(directory: Path | None) -> None:
+    """Check every manifest under DIRECTORY (SOARFLOW_CONNECTORS_DIR, connectors/); exit 1 on
+    any problem."""
+    folder = directory or Settings.from_env().connectors_dir
+    registry = ConnectorRegistry.load(folder)
+    for connector in registry.connectors.values():
+        manifest = connector.manifest
+        click.echo(
+            f"ok  {connector.id} {manifest['version']}: {len(manifest.get('actions', []))} "
+            f"actions, {len(manifest.get('triggers', []))} triggers"
+        )
+    for problem in registry.problems:
+        click.echo(f"problem  {problem}")
+    click.echo(f"{len(registry.connectors)} connectors, {len(registry.problems)} problems")
+    sys.exit(1 if registry.problems else 0)
 
 
 @main.group()

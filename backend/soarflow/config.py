@@ -15,6 +15,7 @@ MAX_BODY_BYTES = 2 * 1024 * 1024
 class Settings:
     database_url: str
     frontend_dir: Path
+    connectors_dir: Path = REPO_ROOT / "connectors"
     host: str = "127.0.0.1"
     port: int = 8080
     admin_password: str | None = None

@@ -71,6 +71,7 @@ def fresh_targets(app: Flask, owner: Person) -> dict[str, str]:
             "workspace_id": owner.workspace_id,
             "token_id": token.id,
             "page": "playbooks/some-page",
+            "connector_id": "soarflow",
         }
 
 

@@ -1,4 +1,5 @@
-"""What views share: the database engine (one Session per request) and the action catalog."""
+"""What views share: the database engine (one Session per request), the connector registry
+and the action catalog."""
 
 from __future__ import annotations
 
@@ -6,14 +7,19 @@ from flask import Flask, current_app, g
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from soarflow.connectors import ConnectorRegistry
 from soarflow.playbook import ActionCatalog
 
 _ENGINE = "soarflow.engine"
 _CATALOG = "soarflow.catalog"
+_REGISTRY = "soarflow.registry"
 
 
-def init_app(app: Flask, *, engine: Engine, catalog: ActionCatalog) -> None:
+def init_app(
+    app: Flask, *, engine: Engine, registry: ConnectorRegistry, catalog: ActionCatalog
+) -> None:
     app.extensions[_ENGINE] = engine
+    app.extensions[_REGISTRY] = registry
     app.extensions[_CATALOG] = catalog
     app.teardown_appcontext(_close_session)
 
@@ -23,7 +29,13 @@ def db_engine() -> Engine:
     return engine
 
 
+def connector_registry() -> ConnectorRegistry:
+    registry: ConnectorRegistry = current_app.extensions[_REGISTRY]
+    return registry
+
+
 def action_catalog() -> ActionCatalog:
+    """What playbooks are validated against: the registry, unless a test hands in another."""
     catalog: ActionCatalog = current_app.extensions[_CATALOG]
     return catalog
 

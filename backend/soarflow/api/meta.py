@@ -8,6 +8,7 @@ from sqlalchemy import text
 from soarflow.api.auth import AUTHENTICATED, PUBLIC, requires
 from soarflow.api.extensions import db_session
 from soarflow.api.openapi import build_openapi, operation
+from soarflow.connectors.registry import connector_schema
 from soarflow.playbook.schema import playbook_schema
 
 bp = Blueprint("meta", __name__, url_prefix="/api/v1")
@@ -35,6 +36,17 @@ def health() -> Response:
 )
 def playbook_document_schema() -> Response:
     return jsonify(playbook_schema())
+
+
+@bp.get("/schemas/connector")
+@requires(AUTHENTICATED)
+@operation(
+    "The JSON Schema (draft 2020-12) of a soarflow.connector/v1 manifest",
+    tag=TAG,
+    responses={200: {"type": "object"}},
+)
+def connector_manifest_schema() -> Response:
+    return jsonify(connector_schema())
 
 
 @bp.get("/openapi.json")
