@@ -45,6 +45,7 @@ def test_unknown_references() -> None:
         "{{ steps.each_ip.output }}": "'each_ip' contains 'comment'",
         "{{ vars.missing }}": "no variable 'missing'",
         "{{ items.other_loop }}": "needs a For each 'other_loop'",
+        "{{ connection.api_key }}": "only in connector manifests",
     }
     for text, reason in cases.items():
         problems = validate(with_comment(text), catalog=FIXTURE_CATALOG)

@@ -241,7 +241,11 @@ class ExpressionEnvironment(ImmutableSandboxedEnvironment):
 
 
 ENV = ExpressionEnvironment()
-ALLOWED_NAMES = SCOPE_NAMES | frozenset(GLOBALS)
+# Connector manifests build requests from an action's inputs, its connection's fields and the
+# response; playbooks never have these in scope (the validator says so, and a run's scope
+# lacks them), so secrets cannot reach a playbook through them.
+MANIFEST_NAMES: frozenset[str] = frozenset({"inputs", "connection", "response"})
+ALLOWED_NAMES = SCOPE_NAMES | MANIFEST_NAMES | frozenset(GLOBALS)
 
 # ---------------------------------------------------------------------------------------------
 # parse()

@@ -15,6 +15,7 @@ from soarflow.expressions.environment import (
     checked_tree,
 )
 from soarflow.expressions.functions import GLOBALS, EvaluationBudget, check_size, to_json_value
+from soarflow.expressions.references import single_expression
 from soarflow.playbook.document import Json, JsonPath, is_expression_text, json_path
 
 
@@ -76,20 +77,6 @@ def _compile_single(text: str) -> Template:
     assert expression is not None  # checked_tree saw the same text
     body = [nodes.Assign(nodes.Name("result", "store"), expression, lineno=1)]
     return ENV.from_string(nodes.Template(body, lineno=1))
-
-
-def single_expression(tree: nodes.Template) -> nodes.Expr | None:
-    """The expression of a text that is one `{{ }}`, optionally surrounded by whitespace."""
-    if len(tree.body) != 1 or not isinstance(tree.body[0], nodes.Output):
-        return None
-    parts = [part for part in tree.body[0].nodes if not _is_blank(part)]
-    if len(parts) != 1 or isinstance(parts[0], nodes.TemplateData):
-        return None
-    return parts[0]
-
-
-def _is_blank(node: nodes.Node) -> bool:
-    return isinstance(node, nodes.TemplateData) and not node.data.strip()
 
 
 def evaluate(value: Any, scope: Mapping[str, Any], *, path: str = "$") -> Any:

@@ -143,7 +143,9 @@ class NodeScope:
             return self._variable(rest)
         if root in ("run", "playbook"):
             return self._within(RUN if root == "run" else PLAYBOOK, rest, root)
-        return Unresolved(Code.UNKNOWN_REFERENCE, f"'{root}' is not a name expressions know")
+        return Unresolved(
+            Code.UNKNOWN_REFERENCE, f"'{root}' exists only in connector manifests, not playbooks"
+        )
 
     @cached_property
     def trigger_schema(self) -> Schema:
