@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine, make_url
 
 from soarflow.api.extensions import db_session
 from soarflow.app import create_app
-from soarflow.config import Settings
+from soarflow.config import REPO_ROOT, Settings
 from soarflow.security.credentials import hash_password
 from soarflow.security.roles import Role
 from soarflow.store import access
@@ -30,6 +30,7 @@ POSTGRES_URL = os.environ.get(
 # Everything a test may write. The audit log refuses DELETE, so PostgreSQL empties tables with
 # TRUNCATE (which row triggers do not see) and SQLite tests each get a fresh copy of a template.
 WRITTEN_TABLES = (
+    "connection",
     "run",
     "playbook_version",
     "playbook",
@@ -102,11 +103,25 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
+def connectors_dir() -> Path:
+    """The connectors the app loads; a test module may override this fixture."""
+    return REPO_ROOT / "connectors"
+
+
+@pytest.fixture
+def app(database_url: str, tmp_path: Path, connectors_dir: Path) -> Iterator[Flask]:
     frontend = tmp_path / "frontend"
     frontend.mkdir()
     (frontend / "index.html").write_text("<!doctype html><title>soarflow</title>")
-    app = create_app(Settings(database_url, frontend_dir=frontend), catalog=FIXTURE_CATALOG)
+    settings = Settings(
+        database_url,
+        frontend_dir=frontend,
+        connectors_dir=connectors_dir,
+        var_dir=tmp_path / "var",
+        # The fakes that stand in for vendors' APIs listen on loopback.
+        allowed_networks="127.0.0.0/8",
+    )
+    app = create_app(settings, catalog=FIXTURE_CATALOG)
     app.config["TESTING"] = True
     yield app
     app.extensions["soarflow.engine"].dispose()

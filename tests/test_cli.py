@@ -32,21 +32,25 @@ def test_validate_a_structurally_valid_file(tmp_path: Path) -> None:
 def test_validate_prints_every_problem_and_exits_1(tmp_path: Path) -> None:
     document = enrich_ips()
     del document["trigger"]
+    document["nodes"][1]["action"] = "nowhere.lookup"
     result = CliRunner().invoke(main, ["validate", str(write(tmp_path, json.dumps(document)))])
     assert result.exit_code == 1
     lines = result.output.strip().splitlines()
     assert lines[0] == "$.trigger: no_trigger: the playbook has no trigger"
-    assert any("(node vt): unknown_action" in line for line in lines)
+    assert "$.nodes[1].action (node vt): unknown_action: " in result.output
     assert lines[-1].endswith(f": {len(lines) - 1} problem(s)")
 
 
 def test_validate_json_output(tmp_path: Path) -> None:
-    path = write(tmp_path, json.dumps(enrich_ips()))
-    result = CliRunner().invoke(main, ["validate", str(path), "--json"])
+    document = enrich_ips()
+    document["nodes"][1]["action"] = "nowhere.lookup"
+    result = CliRunner().invoke(
+        main, ["validate", str(write(tmp_path, json.dumps(document))), "--json"]
+    )
     assert result.exit_code == 1
     report = json.loads(result.output)
     assert report["valid"] is False
-    assert {p["code"] for p in report["problems"]} == {"unknown_action"}
+    assert [(p["code"], p["node_id"]) for p in report["problems"]][0] == ("unknown_action", "vt")
 
 
 @pytest.mark.parametrize(

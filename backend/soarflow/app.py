@@ -10,6 +10,7 @@ from soarflow import web
 from soarflow.api import (
     audit,
     auth,
+    connections,
     connectors,
     errors,
     extensions,
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None, *, catalog: ActionCatalog | Non
     app.json.sort_keys = False  # type: ignore[attr-defined]
     extensions.init_app(
         app,
+        settings=settings,
         engine=make_engine(settings.database_url),
         registry=registry,
         catalog=catalog or registry,
@@ -64,6 +66,7 @@ def create_app(settings: Settings | None = None, *, catalog: ActionCatalog | Non
         tokens.bp,
         audit.bp,
         connectors.bp,
+        connections.bp,
         playbooks.bp,
     ):
         app.register_blueprint(blueprint)

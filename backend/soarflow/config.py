@@ -16,6 +16,9 @@ class Settings:
     database_url: str
     frontend_dir: Path
     connectors_dir: Path = REPO_ROOT / "connectors"
+    var_dir: Path = Path("var")
+    allowed_networks: str = ""
+    secret_keys: str = ""
     host: str = "127.0.0.1"
     port: int = 8080
     admin_password: str | None = None
@@ -31,4 +34,7 @@ class Settings:
             host=environ.get("SOARFLOW_HOST", "127.0.0.1"),
             port=int(environ.get("SOARFLOW_PORT", "8080")),
             admin_password=environ.get("SOARFLOW_ADMIN_PASSWORD") or None,
+            var_dir=var_dir,
+            allowed_networks=environ.get("SOARFLOW_ALLOWED_NETWORKS", ""),
+            secret_keys=environ.get("SOARFLOW_SECRET_KEYS", ""),
         )

@@ -15,11 +15,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from soarflow.api.auth import AUTHENTICATED, PUBLIC, declared_rule
-from soarflow.api.extensions import db_session
+from soarflow.api.extensions import db_session, secret_box
 from soarflow.app import create_app
 from soarflow.config import Settings
 from soarflow.security.roles import Permission, Role, grants
-from soarflow.store import access
+from soarflow.store import access, connections
 from soarflow.store import playbooks as playbook_repo
 from tests.fixtures import PASSWORD, Person, enrich_ips
 
@@ -46,6 +46,7 @@ def bodies(endpoint: str) -> Any:
         "workspaces.create": {"name": f"space-{number}"},
         "workspaces.grant": {"role": "reader"},
         "tokens.create": {"name": "matrix"},
+        "connections.bulk_delete": {"ids": []},
         "auth.login": {"username": "nobody", "password": "wrong password!"},
     }.get(endpoint, {})
 
@@ -63,6 +64,14 @@ def fresh_targets(app: Flask, owner: Person) -> dict[str, str]:
         token, _ = access.create_token(
             session, user_id=user.id, workspace_id=owner.workspace_id, name="target"
         )
+        connection = connections.create_connection(
+            session,
+            workspace_id=owner.workspace_id,
+            connector_id="echo",
+            name=f"target {next(_unique)}",
+            fields={},
+            secrets=secret_box().encrypt({}),
+        )
         session.commit()
         return {
             "playbook_id": playbook.id,
@@ -72,6 +81,7 @@ def fresh_targets(app: Flask, owner: Person) -> dict[str, str]:
             "token_id": token.id,
             "page": "playbooks/some-page",
             "connector_id": "soarflow",
+            "connection_id": connection.id,
         }
 
 

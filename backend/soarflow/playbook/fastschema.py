@@ -28,7 +28,7 @@ from soarflow.playbook.document import is_expression_text
 Check = Callable[[Any], bool]
 
 
-class UnsupportedSchema(Exception):  # noqa: N818 -- the name callers catch
+class UnsupportedSchema(Exception):
     """The schema needs something this module does not reproduce exactly: use jsonschema."""
 
 

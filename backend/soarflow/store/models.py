@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from pydantic import AfterValidator
-from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -335,3 +335,46 @@ class FieldPublic(SQLModel):
 class FieldList(SQLModel):
     node_id: str
     fields: list[FieldPublic]
+
+
+class Connection(SQLModel, table=True):
+    """An API connection: one connector's credentials in one workspace. Secret fields live only
+    in `secrets`, encrypted; `fields` holds the others."""
+
+    __tablename__ = "connection"
+    __table_args__ = (UniqueConstraint("workspace_id", "name"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    workspace_id: str = Field(
+        sa_column=Column(
+            String(36), ForeignKey("workspace.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    connector_id: str = Field(max_length=64)
+    name: str = Field(max_length=200)
+    fields: dict[str, Any] = Field(sa_column=Column(JsonColumn, nullable=False))
+    secrets: str = Field(sa_type=Text)
+    status: str = Field(default="untested", max_length=16)
+    status_reason: str = Field(default="", max_length=1000)
+    last_tested_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    created_at: datetime = _timestamp()
+    updated_at: datetime = _timestamp()
+
+
+class ConnectionPublic(SQLModel):
+    id: str
+    workspace_id: str
+    connector_id: str
+    name: str
+    fields: dict[str, Any]
+    secret_fields_set: list[str]
+    status: str
+    status_reason: str
+    last_tested_at: UtcDatetime | None
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
+
+
+class ConnectionList(SQLModel):
+    data: list[ConnectionPublic]
+    total: int

@@ -1,0 +1,345 @@
+"""Run a connector's declarative HTTP action: build the request from the manifest, authenticate,
+send it through the destination guard, retry like Logic Apps, and shape the output.
+
+Credentials go only to the hosts the manifest allows, whatever URL a playbook's inputs build,
+and never follow a redirect to another host."""
+
+from __future__ import annotations
+
+import base64
+import fnmatch
+import json
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote, urljoin, urlsplit
+
+import requests
+
+from soarflow.expressions import ExpressionError, evaluate
+from soarflow.security.outbound import BlockedDestination
+
+MAX_RESPONSE_BYTES = 10 * 1024 * 1024
+MAX_REDIRECTS = 5
+RETRYABLE_STATUSES = frozenset({408, 429})
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+MAX_RETRY_AFTER = 3600.0
+
+
+class ActionFailed(Exception):
+    """The step fails with this code; message and details hold no secret."""
+
+    def __init__(self, code: str, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.details = details
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Logic Apps' defaults: exponential, 4 retries, 7.5 s scale, bounded 5 to 45 s."""
+
+    policy: str = "exponential"
+    count: int = 4
+    interval: float = 7.5
+    min_interval: float = 5.0
+    max_interval: float = 45.0
+
+    def delay(self, retry: int, retry_after: float | None) -> float:
+        """Seconds to wait before retry number `retry` (from 1); Retry-After wins when sent."""
+        if retry_after is not None:
+            return min(retry_after, MAX_RETRY_AFTER)
+        if self.policy == "fixed":
+            return self.interval
+        grown = self.interval * 2.0 ** (retry - 1)
+        return min(max(grown, self.min_interval), self.max_interval)
+
+    @property
+    def retries(self) -> int:
+        return 0 if self.policy == "none" else self.count
+
+
+@dataclass
+class TokenCache:
+    """OAuth2 client-credentials tokens, kept until shortly before they expire."""
+
+    tokens: dict[tuple[str, str, str], tuple[str, float]] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    output: Any
+    status: int
+    attempts: int
+
+
+def call_action(
+    *,
+    manifest: Mapping[str, Any],
+    action: Mapping[str, Any],
+    inputs: Mapping[str, Any],
+    connection: Mapping[str, Any],
+    session: requests.Session,
+    retry: RetryPolicy = RetryPolicy(),
+    idempotency_key: str | None = None,
+    tokens: TokenCache | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Outcome:
+    """Run one HTTP action to its end: an Outcome, or ActionFailed."""
+    request = build_request(manifest, action, inputs, connection)
+    if idempotency_key and not action.get("idempotent", True):
+        request.headers[IDEMPOTENCY_HEADER] = idempotency_key
+    auth = manifest.get("connection", {}).get("auth", {"type": "none"})
+    # Without credentials there is nothing to keep from other hosts; the guard still applies.
+    allowed = allowed_hosts(manifest, connection) if auth.get("type") != "none" else ["*"]
+    attempt = 0
+    while True:
+        attempt += 1
+        authed = authenticate(request, auth, connection, session, tokens or TokenCache())
+        try:
+            status, headers, body = _send(session, authed, allowed)
+        except _Retryable as failure:
+            if attempt > retry.retries:
+                raise ActionFailed(failure.code, failure.message, attempts=attempt) from None
+            sleep(retry.delay(attempt, None))
+            continue
+        if (status in RETRYABLE_STATUSES or status >= 500) and attempt <= retry.retries:
+            sleep(retry.delay(attempt, _retry_after(headers)))
+            continue
+        if status >= 400:
+            raise ActionFailed(
+                "http_error",
+                f"{request.method} {request.shown_url} answered {status}",
+                status=status,
+                attempts=attempt,
+                body=_excerpt(body),
+            )
+        return Outcome(_output(action, status, headers, body), status, attempt)
+
+
+@dataclass
+class Request:
+    method: str
+    url: str
+    headers: dict[str, str]
+    params: dict[str, str]
+    json: Any
+
+    @property
+    def shown_url(self) -> str:
+        """The URL without its query, which may hold an API key."""
+        parts = urlsplit(self.url)
+        return f"{parts.scheme}://{parts.netloc}{parts.path}"
+
+
+def build_request(
+    manifest: Mapping[str, Any],
+    action: Mapping[str, Any],
+    inputs: Mapping[str, Any],
+    connection: Mapping[str, Any],
+) -> Request:
+    spec = action["request"]
+    scope = {"inputs": inputs, "connection": connection}
+    # Values pasted into the path are percent-encoded whole, so an input cannot add path
+    # segments ("../admin") or a query to the URL the manifest meant.
+    path_scope = {"inputs": _quoted(inputs), "connection": _quoted(connection)}
+    try:
+        base = str(evaluate(manifest.get("connection", {}).get("base_url", ""), scope))
+        path = str(evaluate(spec["path"], path_scope))
+        headers = _strings(evaluate(spec.get("headers", {}), scope))
+        params = _strings(evaluate(spec.get("query", {}), scope))
+        body = evaluate(spec["body"], scope) if "body" in spec else None
+    except ExpressionError as error:
+        raise ActionFailed("expression_error", error.reason, field=error.path) from None
+    url = base.rstrip("/") + "/" + path.lstrip("/") if base else path
+    return Request(spec["method"], url, headers, params, body)
+
+
+def _quoted(value: Any) -> Any:
+    if isinstance(value, str):
+        return quote(value, safe="")
+    if isinstance(value, Mapping):
+        return {key: _quoted(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_quoted(item) for item in value]
+    return value
+
+
+def _strings(values: Any) -> dict[str, str]:
+    """Header and query values as text; a value that came out empty or null is left out."""
+    if not isinstance(values, Mapping):
+        return {}
+    return {str(k): str(v) for k, v in values.items() if v is not None and v != ""}
+
+
+def allowed_hosts(manifest: Mapping[str, Any], connection: Mapping[str, Any]) -> list[str]:
+    declared = manifest.get("connection", {}).get("allowed_hosts")
+    if declared is None:
+        base = str(
+            evaluate(manifest.get("connection", {}).get("base_url", ""), {"connection": connection})
+        )
+        return [urlsplit(base).hostname or ""]
+    return [str(evaluate(host, {"connection": connection})).lower() for host in declared]
+
+
+def host_allowed(url: str, allowed: list[str]) -> bool:
+    host = (urlsplit(url).hostname or "").lower()
+    return any(fnmatch.fnmatchcase(host, pattern) for pattern in allowed)
+
+
+def authenticate(
+    request: Request,
+    auth: Mapping[str, Any],
+    connection: Mapping[str, Any],
+    session: requests.Session,
+    tokens: TokenCache,
+) -> Request:
+    """A copy of the request with the connection's credentials applied."""
+    scope = {"connection": connection}
+    kind = auth.get("type", "none")
+    headers, params = dict(request.headers), dict(request.params)
+    if kind == "api_key":
+        value = str(evaluate(auth.get("value", ""), scope))
+        (headers if auth.get("in", "header") == "header" else params)[auth["name"]] = value
+    elif kind == "basic":
+        username = evaluate(auth.get("username", ""), scope)
+        pair = f"{username}:{evaluate(auth.get('password', ''), scope)}"
+        headers["Authorization"] = "Basic " + base64.b64encode(pair.encode()).decode()
+    elif kind == "bearer":
+        headers["Authorization"] = f"Bearer {evaluate(auth.get('token', ''), scope)}"
+    elif kind == "oauth2_client_credentials":
+        headers["Authorization"] = f"Bearer {_client_token(auth, scope, session, tokens)}"
+    return Request(request.method, request.url, headers, params, request.json)
+
+
+def _client_token(
+    auth: Mapping[str, Any], scope: Mapping[str, Any], session: requests.Session, tokens: TokenCache
+) -> str:
+    url = str(evaluate(auth["token_url"], scope))
+    client_id = str(evaluate(auth.get("client_id", ""), scope))
+    scopes = str(evaluate(auth.get("scope", ""), scope))
+    key = (url, client_id, scopes)
+    with tokens.lock:
+        cached = tokens.tokens.get(key)
+        if cached and cached[1] > time.monotonic():
+            return cached[0]
+        form = {
+            "grant_type": "client_credentials",
+            "client_id": client_id,
+            "client_secret": str(evaluate(auth.get("client_secret", ""), scope)),
+        }
+        if scopes:
+            form["scope"] = scopes
+        try:
+            answer = session.post(url, data=form, timeout=(5, 30))
+            token = answer.json()
+        except (requests.RequestException, ValueError):
+            raise ActionFailed("auth_failed", "the OAuth2 token endpoint did not answer") from None
+        if answer.status_code != 200 or "access_token" not in token:
+            raise ActionFailed(
+                "auth_failed", f"the OAuth2 token endpoint refused: {answer.status_code}"
+            )
+        # Renew a minute early so a token never expires between check and use.
+        lifetime = float(token.get("expires_in", 3600)) - 60
+        tokens.tokens[key] = (str(token["access_token"]), time.monotonic() + max(lifetime, 0))
+        return str(token["access_token"])
+
+
+class _Retryable(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def _send(
+    session: requests.Session, request: Request, allowed: list[str]
+) -> tuple[int, Mapping[str, str], bytes]:
+    url, method, body = request.url, request.method, request.json
+    for _ in range(MAX_REDIRECTS + 1):
+        if not host_allowed(url, allowed):
+            raise ActionFailed(
+                "credentials_refused",
+                f"{urlsplit(url).hostname} is not a host this connection's credentials may go to",
+            )
+        try:
+            response = session.request(
+                method,
+                url,
+                headers=request.headers,
+                params=request.params,
+                json=body,
+                allow_redirects=False,
+                stream=True,
+            )
+        except BlockedDestination as blocked:
+            raise ActionFailed(blocked.code, str(blocked)) from None
+        except requests.Timeout:
+            raise _Retryable("timeout", f"{method} {request.shown_url} timed out") from None
+        except requests.ConnectionError:
+            raise _Retryable("connection_error", f"cannot connect to {request.shown_url}") from None
+        with response:
+            if response.status_code in REDIRECT_STATUSES and "Location" in response.headers:
+                url = urljoin(url, response.headers["Location"])
+                if response.status_code == 303:
+                    method, body = "GET", None
+                continue
+            return response.status_code, response.headers, _read_capped(response)
+    raise ActionFailed("too_many_redirects", f"more than {MAX_REDIRECTS} redirects")
+
+
+def _read_capped(response: requests.Response) -> bytes:
+    chunks, size = [], 0
+    try:
+        for chunk in response.iter_content(64 * 1024):
+            size += len(chunk)
+            if size > MAX_RESPONSE_BYTES:
+                raise ActionFailed(
+                    "response_too_large",
+                    f"the response is larger than {MAX_RESPONSE_BYTES // (1024 * 1024)} MB",
+                )
+            chunks.append(chunk)
+    except requests.RequestException:
+        raise _Retryable("connection_error", "the connection broke while reading") from None
+    return b"".join(chunks)
+
+
+def _retry_after(headers: Mapping[str, str]) -> float | None:
+    value = headers.get("Retry-After")
+    try:
+        return max(float(value), 0.0) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _excerpt(body: bytes) -> str:
+    return body[:500].decode("utf-8", "replace")
+
+
+def _output(action: Mapping[str, Any], status: int, headers: Mapping[str, str], raw: bytes) -> Any:
+    body = _decode(headers, raw)
+    shape = action["request"].get("output")
+    if shape is None:
+        return body
+    response = {"status": status, "headers": dict(headers), "body": body}
+    try:
+        return evaluate(shape, {"response": response})
+    except ExpressionError as error:
+        raise ActionFailed("expression_error", error.reason, field="request.output") from None
+
+
+def _decode(headers: Mapping[str, str], raw: bytes) -> Any:
+    if not raw:
+        return None
+    text = raw.decode("utf-8", "replace")
+    if "json" in headers.get("Content-Type", "").lower():
+        try:
+            return json.loads(text)
+        except ValueError:
+            raise ActionFailed("invalid_response", "the response says JSON but is not") from None
+    return text

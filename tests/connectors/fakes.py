@@ -1,0 +1,81 @@
+"""Local fake servers that answer like real APIs, on 127.0.0.1, for connector tests."""
+
+from __future__ import annotations
+
+import copy
+import ipaddress
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from flask import Flask
+from werkzeug.serving import make_server
+
+from soarflow.config import REPO_ROOT
+from soarflow.connectors import ConnectorRegistry
+from soarflow.security.outbound import OutboundPolicy, guarded_session
+
+SHIPPED_CONNECTORS = REPO_ROOT / "connectors"
+LOCAL_POLICY = OutboundPolicy(allowed_networks=(ipaddress.ip_network("127.0.0.0/8"),))
+
+
+@contextmanager
+def serving(app: Flask, host: str = "127.0.0.1") -> Iterator[str]:
+    """Serve a Flask app in a thread; yields its base URL."""
+    server = make_server(host, 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://{host}:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+
+
+def local_session(timeout: tuple[float, float] = (2, 5)) -> requests.Session:
+    """A guarded session that may reach the fakes on loopback, as SOARFLOW_ALLOWED_NETWORKS
+    would let an administrator allow them."""
+    return guarded_session(LOCAL_POLICY, timeout=timeout)
+
+
+def shipped_manifest(connector_id: str, fake_url: str) -> dict[str, Any]:
+    """A copy of a connector's manifest from connectors/ whose connection goes to a fake: the
+    fake's address with the vendor's own base path, and only its host allowed to receive the
+    credentials. The shipped file stays as it is."""
+    manifest = copy.deepcopy(
+        dict(ConnectorRegistry.load(SHIPPED_CONNECTORS).connectors[connector_id].manifest)
+    )
+    connection = manifest["connection"]
+    connection["base_url"] = fake_url + urlsplit(connection["base_url"]).path
+    connection["allowed_hosts"] = [urlsplit(fake_url).hostname]
+    return manifest
+
+
+def manifest_action(manifest: Mapping[str, Any], action_id: str) -> dict[str, Any]:
+    [action] = [a for a in manifest["actions"] if a["id"] == action_id]
+    return dict(action)
+
+
+def missing_fields(schema: Mapping[str, Any], value: Any, where: str = "$") -> list[str]:
+    """The fields an output schema declares (properties, recursively; arrays through each of
+    their items) that a value lacks, so a test can hold a fake's answer to the dynamic fields
+    the picker offers. An empty array whose items declare fields cannot show them, so it
+    counts as missing them."""
+    missing: list[str] = []
+    if isinstance(value, Mapping):
+        for key, inner in schema.get("properties", {}).items():
+            if key not in value:
+                missing.append(f"{where}.{key}")
+            elif isinstance(inner, Mapping):
+                missing += missing_fields(inner, value[key], f"{where}.{key}")
+    elif isinstance(value, list):
+        items = schema.get("items")
+        if isinstance(items, Mapping):
+            if not value and items.get("properties"):
+                missing.append(f"{where}[*]")
+            for index, item in enumerate(value):
+                missing += missing_fields(items, item, f"{where}[{index}]")
+    return missing

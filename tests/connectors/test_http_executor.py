@@ -1,0 +1,247 @@
+"""The HTTP executor against a local fake: auth, retries, limits, and where credentials go."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask import Flask, Response, jsonify, redirect, request
+
+from soarflow.connectors.http import ActionFailed, RetryPolicy, TokenCache, call_action
+from tests.connectors.fakes import local_session, serving
+
+SECRET = "s3cr3t-api-key-value"
+
+
+def fake_api() -> Flask:
+    app = Flask("fake")
+    counters: dict[str, int] = {}
+
+    def count(name: str) -> int:
+        counters[name] = counters.get(name, 0) + 1
+        return counters[name]
+
+    @app.route("/echo/<path:rest>", methods=["GET", "POST"])
+    def echo(rest: str) -> Response:
+        return jsonify(
+            path=request.path,
+            raw_path=request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI"),
+            query=request.args.to_dict(),
+            headers={k.lower(): v for k, v in request.headers.items()},
+            body=request.get_json(silent=True),
+        )
+
+    @app.get("/flaky")
+    def flaky() -> Any:
+        return ("busy", 503) if count("flaky") < 3 else jsonify(ok=True)
+
+    @app.get("/rate")
+    def rate() -> Any:
+        if count("rate") == 1:
+            return Response("slow down", 429, headers={"Retry-After": "0"})
+        return jsonify(ok=True)
+
+    @app.get("/always-500")
+    def always() -> Any:
+        return ("broken", 500)
+
+    @app.get("/slow")
+    def slow() -> Any:
+        time.sleep(2)
+        return jsonify(ok=True)
+
+    @app.get("/huge")
+    def huge() -> Response:
+        chunk = b"x" * (1024 * 1024)
+        return Response((chunk for _ in range(11)), mimetype="application/octet-stream")
+
+    @app.get("/bad-json")
+    def bad_json() -> Response:
+        return Response("{not json", mimetype="application/json")
+
+    @app.get("/to-metadata")
+    def to_metadata() -> Any:
+        return redirect("http://169.254.169.254/latest/meta-data/")
+
+    @app.get("/to-other-host")
+    def to_other_host() -> Any:
+        port = request.host.rsplit(":", 1)[1]
+        return redirect(f"http://127.0.0.2:{port}/echo/stolen")
+
+    @app.post("/token")
+    def token() -> Any:
+        count("token")
+        if request.form.get("client_secret") != SECRET:
+            return jsonify(error="invalid_client"), 401
+        return jsonify(access_token=f"tok-{counters['token']}", expires_in=3600)
+
+    return app
+
+
+@pytest.fixture(scope="module")
+def base_url() -> Iterator[str]:
+    with serving(fake_api()) as url:
+        yield url
+
+
+def manifest(base_url: str, auth: dict[str, Any]) -> dict[str, Any]:
+    return {"connection": {"base_url": base_url, "auth": auth, "allowed_hosts": ["127.0.0.1"]}}
+
+
+def action(path: str, method: str = "GET", **request: Any) -> dict[str, Any]:
+    return {"id": "a", "idempotent": True, "request": {"method": method, "path": path, **request}}
+
+
+API_KEY = {
+    "type": "api_key",
+    "in": "header",
+    "name": "x-apikey",
+    "value": "{{ connection.api_key }}",
+}
+NO_WAIT = RetryPolicy(interval=0, min_interval=0, max_interval=0)
+
+
+def run(
+    base_url: str, act: dict[str, Any], inputs: dict[str, Any] | None = None, **options: Any
+) -> Any:
+    return call_action(
+        manifest=options.pop("manifest", None) or manifest(base_url, API_KEY),
+        action=act,
+        inputs=inputs or {},
+        connection={"api_key": SECRET, "client_secret": SECRET},
+        session=options.pop("session", None) or local_session(),
+        retry=options.pop("retry", NO_WAIT),
+        **options,
+    )
+
+
+def test_a_request_is_built_from_the_manifest_and_authenticated(base_url: str) -> None:
+    act = action(
+        "/echo/ip/{{ inputs.ip }}",
+        "POST",
+        query={"limit": "{{ inputs.limit }}", "empty": "{{ inputs.none }}"},
+        headers={"X-Case": "{{ inputs.case }}"},
+        body={"ip": "{{ inputs.ip }}", "tags": "{{ inputs.tags }}"},
+    )
+    inputs = {"ip": "1.2.3.4", "limit": 5, "none": None, "case": "c-1", "tags": ["a", "b"]}
+    outcome = run(base_url, act, inputs)
+    echoed = outcome.output
+    assert outcome.status == 200
+    assert echoed["path"] == "/echo/ip/1.2.3.4"
+    assert echoed["query"] == {"limit": "5"}
+    assert echoed["headers"]["x-apikey"] == SECRET
+    assert echoed["headers"]["x-case"] == "c-1"
+    assert echoed["body"] == {"ip": "1.2.3.4", "tags": ["a", "b"]}
+
+
+def test_inputs_cannot_change_the_path_the_manifest_meant(base_url: str) -> None:
+    echoed = run(base_url, action("/echo/ip/{{ inputs.ip }}"), {"ip": "../../admin?x=1"}).output
+    assert echoed["path"] == "/echo/ip/../../admin?x=1"
+    assert echoed["query"] == {}
+
+
+def test_other_auth_kinds(base_url: str) -> None:
+    basic = {"type": "basic", "username": "soc", "password": "{{ connection.api_key }}"}
+    echoed = run(base_url, action("/echo/x"), manifest=manifest(base_url, basic)).output
+    assert echoed["headers"]["authorization"].startswith("Basic ")
+    query_key = {
+        "type": "api_key",
+        "in": "query",
+        "name": "key",
+        "value": "{{ connection.api_key }}",
+    }
+    echoed = run(base_url, action("/echo/x"), manifest=manifest(base_url, query_key)).output
+    assert echoed["query"] == {"key": SECRET}
+    oauth = {
+        "type": "oauth2_client_credentials",
+        "token_url": f"{base_url}/token",
+        "client_id": "app",
+        "client_secret": "{{ connection.client_secret }}",
+        "scope": "https://api.example/.default",
+    }
+    tokens = TokenCache()
+    first = run(base_url, action("/echo/x"), manifest=manifest(base_url, oauth), tokens=tokens)
+    second = run(base_url, action("/echo/x"), manifest=manifest(base_url, oauth), tokens=tokens)
+    assert first.output["headers"]["authorization"] == "Bearer tok-1"
+    assert second.output["headers"]["authorization"] == "Bearer tok-1", "the token is cached"
+
+
+def test_5xx_and_429_are_retried_then_succeed(base_url: str) -> None:
+    waits: list[float] = []
+    outcome = run(base_url, action("/flaky"), sleep=waits.append)
+    assert (outcome.output, outcome.attempts) == ({"ok": True}, 3)
+    assert len(waits) == 2
+    outcome = run(base_url, action("/rate"), sleep=waits.append)
+    assert outcome.attempts == 2
+    assert waits[-1] == 0.0, "Retry-After is honoured"
+
+
+def test_the_default_retry_policy_is_logic_apps() -> None:
+    policy = RetryPolicy()
+    assert [policy.delay(n, None) for n in (1, 2, 3, 4)] == [7.5, 15.0, 30.0, 45.0]
+    assert policy.retries == 4
+    assert policy.delay(1, 120.0) == 120.0
+    assert RetryPolicy(policy="none").retries == 0
+
+
+def test_failures_end_in_clear_step_errors(base_url: str) -> None:
+    cases = {
+        "/always-500": "http_error",
+        "/huge": "response_too_large",
+        "/bad-json": "invalid_response",
+        "/to-metadata": "credentials_refused",
+        "/to-other-host": "credentials_refused",
+    }
+    for path, code in cases.items():
+        with pytest.raises(ActionFailed) as failure:
+            run(base_url, action(path), retry=RetryPolicy(policy="none"))
+        assert failure.value.code == code, path
+        assert SECRET not in failure.value.message
+        assert SECRET not in str(failure.value.details)
+
+
+def test_without_credentials_the_guard_refuses_the_redirect(base_url: str) -> None:
+    anonymous = {"connection": {"base_url": base_url, "auth": {"type": "none"}}}
+    with pytest.raises(ActionFailed) as failure:
+        run(base_url, action("/to-metadata"), manifest=anonymous, retry=RetryPolicy(policy="none"))
+    assert failure.value.code == "blocked_destination"
+    assert "169.254.169.254" in failure.value.message
+
+
+def test_a_slow_server_times_out_without_hanging(base_url: str) -> None:
+    started = time.monotonic()
+    with pytest.raises(ActionFailed) as failure:
+        run(
+            base_url,
+            action("/slow"),
+            session=local_session((1, 0.5)),
+            retry=RetryPolicy(policy="none"),
+        )
+    assert failure.value.code == "timeout"
+    assert time.monotonic() - started < 2
+
+
+def test_credentials_go_only_to_allowed_hosts(base_url: str) -> None:
+    elsewhere = base_url.replace("127.0.0.1", "127.0.0.2")
+    with pytest.raises(ActionFailed) as failure:
+        run(
+            base_url,
+            action(f"{elsewhere}/echo/x"),
+            manifest={"connection": {"auth": API_KEY, "allowed_hosts": ["127.0.0.1"]}},
+        )
+    assert failure.value.code == "credentials_refused"
+
+
+def test_non_idempotent_actions_carry_an_idempotency_key(base_url: str) -> None:
+    act = action("/echo/x", "POST") | {"idempotent": False}
+    echoed = run(base_url, act, idempotency_key="run-1/step-2").output
+    assert echoed["headers"]["idempotency-key"] == "run-1/step-2"
+    plain = run(base_url, action("/echo/x", "POST"), idempotency_key="run-1/step-2").output
+    assert "idempotency-key" not in plain["headers"]
+
+
+def test_an_output_expression_shapes_the_response(base_url: str) -> None:
+    act = action("/echo/x", output="{{ response.body.headers['x-apikey'] | length }}")
+    assert run(base_url, act).output == len(SECRET)
