@@ -50,7 +50,8 @@ def test_validate_json_output(tmp_path: Path) -> None:
     assert result.exit_code == 1
     report = json.loads(result.output)
     assert report["valid"] is False
-    assert [(p["code"], p["node_id"]) for p in report["problems"]][0] == ("unknown_action", "vt")
+    first = report["problems"][0]
+    assert (first["code"], first["node_id"]) == ("unknown_action", "vt")
 
 
 @pytest.mark.parametrize(

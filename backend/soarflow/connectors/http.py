@@ -102,8 +102,8 @@ def call_action(
         attempt += 1
         authed = authenticate(request, auth, connection, session, tokens or TokenCache())
         try:
-            status, headers, body = _send(session, authed, allowed)
-        except _Retryable as failure:
+            status, headers, body = send(session, authed, allowed)
+        except Retryable as failure:
             if attempt > retry.retries:
                 raise ActionFailed(failure.code, failure.message, attempts=attempt) from None
             sleep(retry.delay(attempt, None))
@@ -250,14 +250,14 @@ def _client_token(
         return str(token["access_token"])
 
 
-class _Retryable(Exception):
+class Retryable(Exception):
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
 
 
-def _send(
+def send(
     session: requests.Session, request: Request, allowed: list[str]
 ) -> tuple[int, Mapping[str, str], bytes]:
     url, method, body = request.url, request.method, request.json
@@ -280,9 +280,9 @@ def _send(
         except BlockedDestination as blocked:
             raise ActionFailed(blocked.code, str(blocked)) from None
         except requests.Timeout:
-            raise _Retryable("timeout", f"{method} {request.shown_url} timed out") from None
+            raise Retryable("timeout", f"{method} {request.shown_url} timed out") from None
         except requests.ConnectionError:
-            raise _Retryable("connection_error", f"cannot connect to {request.shown_url}") from None
+            raise Retryable("connection_error", f"cannot connect to {request.shown_url}") from None
         with response:
             if response.status_code in REDIRECT_STATUSES and "Location" in response.headers:
                 url = urljoin(url, response.headers["Location"])
@@ -305,7 +305,7 @@ def _read_capped(response: requests.Response) -> bytes:
                 )
             chunks.append(chunk)
     except requests.RequestException:
-        raise _Retryable("connection_error", "the connection broke while reading") from None
+        raise Retryable("connection_error", "the connection broke while reading") from None
     return b"".join(chunks)
 
 
@@ -322,7 +322,7 @@ def _excerpt(body: bytes) -> str:
 
 
 def _output(action: Mapping[str, Any], status: int, headers: Mapping[str, str], raw: bytes) -> Any:
-    body = _decode(headers, raw)
+    body = decode_body(headers, raw)
     shape = action["request"].get("output")
     if shape is None:
         return body
@@ -333,7 +333,7 @@ def _output(action: Mapping[str, Any], status: int, headers: Mapping[str, str], 
         raise ActionFailed("expression_error", error.reason, field="request.output") from None
 
 
-def _decode(headers: Mapping[str, str], raw: bytes) -> Any:
+def decode_body(headers: Mapping[str, str], raw: bytes) -> Any:
     if not raw:
         return None
     text = raw.decode("utf-8", "replace")

@@ -102,7 +102,11 @@ class ConnectorRegistry:
         for action in manifest.get("actions", []):
             name = f"{connector.id}.{action['id']}"
             self._actions[name] = ActionSpec(
-                name, action["inputs"], action["outputs"], action["title"]
+                name,
+                action["inputs"],
+                action["outputs"],
+                action["title"],
+                output_from_input=action.get("outputs_from_input"),
             )
         for trigger in manifest.get("triggers", []):
             name = f"{connector.id}.{trigger['id']}"

@@ -274,7 +274,13 @@ def output_schema(graph: PlaybookGraph, catalog: ActionCatalog, node: NodeRef) -
     if node.kind == "action":
         name = node.data.get("action")
         spec = catalog.get_action(name) if isinstance(name, str) else None
-        return spec.output_schema if spec else ANY
+        if spec is None:
+            return ANY
+        inputs = node.data.get("inputs")
+        declared = inputs.get(spec.output_from_input) if isinstance(inputs, Mapping) else None
+        if spec.output_from_input and isinstance(declared, Mapping):
+            return declared
+        return spec.output_schema
     if node.kind in ("condition", "switch"):
         return BRANCH_TAKEN
     children = {

@@ -18,6 +18,8 @@ class ActionSpec:
     input_schema: Mapping[str, Any] = field(default_factory=lambda: {"type": "object"})
     output_schema: Mapping[str, Any] = field(default_factory=dict)
     title: str = ""
+    # When set, a node's input of this name, if it is a schema, declares the node's output.
+    output_from_input: str | None = None
 
 
 @dataclass(frozen=True, eq=False)

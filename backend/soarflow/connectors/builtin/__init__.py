@@ -1,0 +1,41 @@
+"""Built-in actions written in Python, for the `core` connector.
+
+Each is a function `(inputs, connection, context) -> output`, called with inputs whose
+expressions the runtime has already evaluated. Only modules under this package may be named by
+a manifest's `python:` key (the registry refuses others)."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+
+from soarflow.connectors.http import ActionFailed
+
+
+@dataclass(frozen=True)
+class ActionContext:
+    """What a built-in action may use besides its inputs: the guarded outbound session."""
+
+    session: requests.Session
+    idempotency_key: str | None = None
+
+
+PythonAction = Callable[[Mapping[str, Any], Mapping[str, Any], ActionContext], Any]
+
+
+def call_python_action(
+    target: str, inputs: Mapping[str, Any], connection: Mapping[str, Any], context: ActionContext
+) -> Any:
+    """Run the built-in named `module:function`; any failure is the step's ActionFailed."""
+    module_name, _, function_name = target.partition(":")
+    action: PythonAction = getattr(importlib.import_module(module_name), function_name)
+    try:
+        return action(inputs, connection, context)
+    except ActionFailed:
+        raise
+    except Exception as error:  # a bug or bad input in one action fails the step, not the run
+        raise ActionFailed("action_error", f"{function_name}: {error}") from error

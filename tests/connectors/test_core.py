@@ -1,0 +1,136 @@
+"""The core connector's built-in actions, called the way the runtime will call them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask import Flask, jsonify, redirect, request
+
+from soarflow.config import REPO_ROOT
+from soarflow.connectors import ConnectorRegistry
+from soarflow.connectors.builtin import ActionContext, call_python_action
+from soarflow.connectors.http import ActionFailed
+from soarflow.expressions.fields import dynamic_fields
+from soarflow.playbook import PlaybookGraph, validate
+from soarflow.security.outbound import OutboundPolicy, guarded_session
+from tests.connectors.fakes import local_session, serving
+
+REGISTRY = ConnectorRegistry.load(REPO_ROOT / "connectors")
+CORE = REGISTRY.connectors["core"].manifest
+
+
+def run(action_id: str, inputs: dict[str, Any], context: ActionContext | None = None) -> Any:
+    [action] = [a for a in CORE["actions"] if a["id"] == action_id]
+    return call_python_action(
+        action["python"], inputs, {}, context or ActionContext(local_session())
+    )
+
+
+@pytest.fixture(scope="module")
+def fake() -> Iterator[str]:
+    app = Flask("http-fake")
+
+    @app.post("/hook")
+    def hook() -> Any:
+        return jsonify(received=request.get_json(), agent=request.headers.get("User-Agent", ""))
+
+    @app.get("/missing")
+    def missing() -> Any:
+        return jsonify(error="nope"), 404
+
+    @app.get("/to-metadata")
+    def to_metadata() -> Any:
+        return redirect("http://169.254.169.254/latest/meta-data/iam/")
+
+    with serving(app) as url:
+        yield url
+
+
+def test_compose_join_select() -> None:
+    assert run("compose", {"value": {"ips": ["1.2.3.4"]}}) == {"ips": ["1.2.3.4"]}
+    assert run("join", {"items": ["a", 2, None, {"k": 1}], "separator": "; "}) == 'a; 2; ; {"k": 1}'
+    entities = [{"kind": "ip", "address": "1.2.3.4", "x": 1}, {"kind": "host"}]
+    assert run("select", {"items": entities, "fields": {"ip": "address", "type": "kind"}}) == [
+        {"ip": "1.2.3.4", "type": "ip"},
+        {"ip": None, "type": "host"},
+    ]
+
+
+def test_tables_escape_their_cells() -> None:
+    rows = [{"user": "<script>alert(1)</script>", "note": '=HYPERLINK("http://evil")'}]
+    table = run("create_table", {"items": rows})
+    assert "<script>" not in table
+    assert "&lt;script&gt;" in table
+    assert table.startswith("<table><thead><tr><th>user</th><th>note</th>")
+    text = run("create_table", {"items": rows, "format": "csv", "columns": ["note", "user"]})
+    assert text.splitlines() == [
+        "note,user",
+        '"\'=HYPERLINK(""http://evil"")",<script>alert(1)</script>',
+    ]
+
+
+def test_parse_json_checks_the_schema() -> None:
+    schema = {"type": "object", "required": ["score"], "properties": {"score": {"type": "integer"}}}
+    assert run("parse_json", {"content": '{"score": 7}', "schema": schema}) == {"score": 7}
+    for content, code in (("{nope", "invalid_json"), ('{"score": "high"}', "schema_mismatch")):
+        with pytest.raises(ActionFailed) as failure:
+            run("parse_json", {"content": content, "schema": schema})
+        assert failure.value.code == code
+
+
+def test_parse_json_schema_becomes_dynamic_fields() -> None:
+    document = {
+        "format": "soarflow.playbook/v1",
+        "name": "parse",
+        "trigger": {"id": "t", "type": "soarflow.webhook"},
+        "nodes": [
+            {
+                "id": "parse",
+                "kind": "action",
+                "action": "core.parse_json",
+                "inputs": {
+                    "content": "{{ trigger.body }}",
+                    "schema": {"type": "object", "properties": {"score": {"type": "integer"}}},
+                },
+            },
+            {
+                "id": "note",
+                "kind": "action",
+                "action": "core.compose",
+                "inputs": {"value": "{{ steps.parse.output.score }}"},
+            },
+        ],
+        "edges": [{"source": "t", "target": "parse"}, {"source": "parse", "target": "note"}],
+    }
+    assert validate(document, catalog=REGISTRY) == []
+    graph = PlaybookGraph.from_document(document)
+    node = graph.node("note")
+    assert node is not None
+    offered = {f.expression: f.type for f in dynamic_fields(graph, REGISTRY, node)}
+    assert offered["{{ steps.parse.output.score }}"] == "integer"
+    document["nodes"][1]["inputs"]["value"] = "{{ steps.parse.output.scor }}"
+    assert [p.code for p in validate(document, catalog=REGISTRY)] == ["unknown_field"]
+
+
+def test_http_request_through_the_guard(fake: str) -> None:
+    answer = run("http_request", {"method": "POST", "url": f"{fake}/hook", "body": {"a": 1}})
+    assert answer["status"] == 200
+    assert answer["body"]["received"] == {"a": 1}
+    with pytest.raises(ActionFailed) as failure:
+        run("http_request", {"url": f"{fake}/missing"})
+    assert (failure.value.code, failure.value.details["status"]) == ("http_error", 404)
+    with pytest.raises(ActionFailed) as failure:
+        run("http_request", {"url": f"{fake}/to-metadata"})
+    assert failure.value.code == "blocked_destination"
+    closed = ActionContext(guarded_session(OutboundPolicy()))
+    with pytest.raises(ActionFailed) as failure:
+        run("http_request", {"url": f"{fake}/hook"}, closed)
+    assert failure.value.code == "blocked_destination", "loopback is refused unless allowed"
+
+
+def test_a_failing_builtin_fails_the_step_not_the_worker() -> None:
+    with pytest.raises(ActionFailed) as failure:
+        run("join", {"items": None})
+    assert failure.value.code == "action_error"
