@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import base64
 import fnmatch
+import hashlib
 import json
+import re
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -67,8 +69,12 @@ class RetryPolicy:
 class TokenCache:
     """OAuth2 client-credentials tokens, kept until shortly before they expire."""
 
-    tokens: dict[tuple[str, str, str], tuple[str, float]] = field(default_factory=dict)
+    tokens: dict[tuple[str, str, str, str], tuple[str, float]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def forget_all(self) -> None:
+        with self.lock:
+            self.tokens.clear()
 
 
 @dataclass(frozen=True)
@@ -97,16 +103,23 @@ def call_action(
     auth = manifest.get("connection", {}).get("auth", {"type": "none"})
     # Without credentials there is nothing to keep from other hosts; the guard still applies.
     allowed = allowed_hosts(manifest, connection) if auth.get("type") != "none" else ["*"]
+    tokens = tokens if tokens is not None else TokenCache()
     attempt = 0
+    refreshed = False
     while True:
         attempt += 1
-        authed = authenticate(request, auth, connection, session, tokens or TokenCache())
+        authed = authenticate(request, auth, connection, session, tokens, allowed)
         try:
             status, headers, body = send(session, authed, allowed)
         except Retryable as failure:
             if attempt > retry.retries:
                 raise ActionFailed(failure.code, failure.message, attempts=attempt) from None
             sleep(retry.delay(attempt, None))
+            continue
+        if status == 401 and auth.get("type") == "oauth2_client_credentials" and not refreshed:
+            # A revoked or rotated token: fetch a new one once rather than fail until it expires.
+            tokens.forget_all()
+            refreshed = True
             continue
         if (status in RETRYABLE_STATUSES or status >= 500) and attempt <= retry.retries:
             sleep(retry.delay(attempt, _retry_after(headers)))
@@ -119,7 +132,7 @@ def call_action(
                 attempts=attempt,
                 body=_excerpt(body),
             )
-        return Outcome(_output(action, status, headers, body), status, attempt)
+        return Outcome(_output(action, inputs, status, headers, body), status, attempt)
 
 
 @dataclass
@@ -184,7 +197,19 @@ def allowed_hosts(manifest: Mapping[str, Any], connection: Mapping[str, Any]) ->
             evaluate(manifest.get("connection", {}).get("base_url", ""), {"connection": connection})
         )
         return [urlsplit(base).hostname or ""]
-    return [str(evaluate(host, {"connection": connection})).lower() for host in declared]
+    return [_host_pattern(host, connection) for host in declared]
+
+
+def _host_pattern(declared: str, connection: Mapping[str, Any]) -> str:
+    """A manifest's host pattern with connection values filled in as plain text: a value holding
+    `*`, `?` or `[` must not widen where the credentials may go."""
+    if "{{" not in declared:
+        return declared.lower()
+    escaped = {
+        key: re.sub(r"([*?\[])", r"[\1]", value) if isinstance(value, str) else value
+        for key, value in connection.items()
+    }
+    return str(evaluate(declared, {"connection": escaped})).lower()
 
 
 def host_allowed(url: str, allowed: list[str]) -> bool:
@@ -198,6 +223,7 @@ def authenticate(
     connection: Mapping[str, Any],
     session: requests.Session,
     tokens: TokenCache,
+    allowed: list[str],
 ) -> Request:
     """A copy of the request with the connection's credentials applied."""
     scope = {"connection": connection}
@@ -213,30 +239,40 @@ def authenticate(
     elif kind == "bearer":
         headers["Authorization"] = f"Bearer {evaluate(auth.get('token', ''), scope)}"
     elif kind == "oauth2_client_credentials":
-        headers["Authorization"] = f"Bearer {_client_token(auth, scope, session, tokens)}"
+        token = _client_token(auth, scope, session, tokens, allowed)
+        headers["Authorization"] = f"Bearer {token}"
     return Request(request.method, request.url, headers, params, request.json)
 
 
 def _client_token(
-    auth: Mapping[str, Any], scope: Mapping[str, Any], session: requests.Session, tokens: TokenCache
+    auth: Mapping[str, Any],
+    scope: Mapping[str, Any],
+    session: requests.Session,
+    tokens: TokenCache,
+    allowed: list[str],
 ) -> str:
     url = str(evaluate(auth["token_url"], scope))
+    if not host_allowed(url, allowed):
+        raise ActionFailed(
+            "credentials_refused",
+            f"{urlsplit(url).hostname} is not a host this connection's credentials may go to",
+        )
     client_id = str(evaluate(auth.get("client_id", ""), scope))
+    secret = str(evaluate(auth.get("client_secret", ""), scope))
     scopes = str(evaluate(auth.get("scope", ""), scope))
-    key = (url, client_id, scopes)
+    # The secret's digest is part of the key: a connection with the same client id but another
+    # (or a wrong) secret must never be handed a token fetched for someone else.
+    key = (url, client_id, scopes, hashlib.sha256(secret.encode()).hexdigest())
     with tokens.lock:
         cached = tokens.tokens.get(key)
         if cached and cached[1] > time.monotonic():
             return cached[0]
-        form = {
-            "grant_type": "client_credentials",
-            "client_id": client_id,
-            "client_secret": str(evaluate(auth.get("client_secret", ""), scope)),
-        }
+        form = {"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret}
         if scopes:
             form["scope"] = scopes
         try:
-            answer = session.post(url, data=form, timeout=(5, 30))
+            # A redirect would resend the secret to wherever it points.
+            answer = session.post(url, data=form, timeout=(5, 30), allow_redirects=False)
             token = answer.json()
         except (requests.RequestException, ValueError):
             raise ActionFailed("auth_failed", "the OAuth2 token endpoint did not answer") from None
@@ -321,14 +357,20 @@ def _excerpt(body: bytes) -> str:
     return body[:500].decode("utf-8", "replace")
 
 
-def _output(action: Mapping[str, Any], status: int, headers: Mapping[str, str], raw: bytes) -> Any:
+def _output(
+    action: Mapping[str, Any],
+    inputs: Mapping[str, Any],
+    status: int,
+    headers: Mapping[str, str],
+    raw: bytes,
+) -> Any:
     body = decode_body(headers, raw)
     shape = action["request"].get("output")
     if shape is None:
         return body
     response = {"status": status, "headers": dict(headers), "body": body}
     try:
-        return evaluate(shape, {"response": response})
+        return evaluate(shape, {"response": response, "inputs": inputs})
     except ExpressionError as error:
         raise ActionFailed("expression_error", error.reason, field="request.output") from None
 
