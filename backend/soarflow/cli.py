@@ -19,6 +19,13 @@ from soarflow.api.errors import ApiError
 from soarflow.api.users import USER_NAME
 from soarflow.config import Settings
 from soarflow.connectors import ConnectorRegistry
+from soarflow.connectors.openapi_import import (
+    IDENTIFIER,
+    OpenApiImportError,
+    check_connector,
+    import_openapi,
+    write_connector,
+)
 from soarflow.playbook import validate as validate_document
 from soarflow.security.credentials import hash_password, password_problem
 from soarflow.security.roles import Role, parse_role
@@ -165,6 +172,50 @@ def check_connectors(directory: Path | None) -> None:
         click.echo(f"problem  {problem}")
     click.echo(f"{len(registry.connectors)} connectors, {len(registry.problems)} problems")
     sys.exit(1 if registry.problems else 0)
+
+
+@connectors.command("import-openapi")
+@click.argument("spec", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--id", "connector_id", required=True, help="The new connector's id: a-z, 0-9, _.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="The folder of connectors to add it to (SOARFLOW_CONNECTORS_DIR, connectors/).",
+)
+def import_openapi_command(spec: Path, connector_id: str, out: Path | None) -> None:
+    """Make a connector from an OpenAPI 3 or Swagger 2.0 document (JSON or YAML) in OUT/ID,
+    listing what it could not map. Exit 0 written, 1 not written, 2 unreadable document."""
+    if not IDENTIFIER.match(connector_id):
+        raise click.BadParameter(
+            "1 to 64 lower case letters, digits and _, starting with a letter", param_hint="--id"
+        )
+    try:
+        raw = spec.read_bytes()
+    except OSError as error:
+        _fail(f"{spec}: cannot read: {error.strerror or error}")
+    try:
+        result = import_openapi(raw, connector_id)
+    except OpenApiImportError as error:
+        _fail(f"{spec}: {error}")
+    for item in result.skipped:
+        click.echo(f"skipped  {item}")
+    problems = check_connector(result)
+    for problem in problems:
+        click.echo(f"problem  {problem}")
+    folder = (out or Settings.from_env().connectors_dir) / connector_id
+    if problems:
+        click.echo(f"{folder}: not written, the manifest would not load", err=True)
+        sys.exit(1)
+    try:
+        write_connector(result, folder)
+    except OSError as error:
+        click.echo(f"{folder}: not written: {error.strerror or error}", err=True)
+        sys.exit(1)
+    click.echo(
+        f"{folder}: {len(result.manifest['actions'])} actions, {len(result.skipped)} items "
+        "not imported (listed in its README.md)"
+    )
 
 
 @main.group()

@@ -47,6 +47,10 @@ def bodies(endpoint: str) -> Any:
         "workspaces.grant": {"role": "reader"},
         "tokens.create": {"name": "matrix"},
         "connections.bulk_delete": {"ids": []},
+        "connectors.import_openapi_route": {
+            "id": "matrix",
+            "spec": {"openapi": "3.1.0", "info": {"title": "m", "version": "1"}, "paths": {}},
+        },
         "auth.login": {"username": "nobody", "password": "wrong password!"},
     }.get(endpoint, {})
 

@@ -16,7 +16,7 @@ from soarflow.api.errors import ApiError, not_found
 from soarflow.api.extensions import connector_registry, db_session, outbound_policy, secret_box
 from soarflow.api.openapi import operation
 from soarflow.connectors.http import ActionFailed, RetryPolicy, call_action
-from soarflow.connectors.registry import Connector
+from soarflow.connectors.registry import Connector, secret_fields
 from soarflow.playbook.document import json_path
 from soarflow.security.outbound import guarded_session
 from soarflow.security.roles import Permission
@@ -65,12 +65,6 @@ def _connector(connector_id: Any) -> Connector:
     return connector
 
 
-def secret_names(connector: Connector) -> set[str]:
-    """The connection fields the manifest marks writeOnly."""
-    properties = connector.manifest["connection"]["fields"].get("properties", {})
-    return {name for name, spec in properties.items() if spec.get("writeOnly")}
-
-
 def _split_fields(
     connector: Connector, fields: Any, kept_secrets: Mapping[str, str]
 ) -> tuple[dict[str, Any], dict[str, str]]:
@@ -88,7 +82,7 @@ def _split_fields(
             f"the {connector.id} connector has no field(s) {', '.join(unknown)}",
             {"fields": unknown, "connector": connector.id},
         )
-    secrets = secret_names(connector)
+    secrets = secret_fields(connector.manifest)
     merged = {**{k: v for k, v in kept_secrets.items() if k in secrets}, **fields}
     problems = [
         {"path": json_path(("fields", *error.absolute_path)), "message": _without_values(error)}

@@ -7,9 +7,17 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, send_file, url_for
 
 from soarflow.api.auth import requires
-from soarflow.api.errors import not_found
+from soarflow.api.body import json_body
+from soarflow.api.errors import ApiError, not_found
 from soarflow.api.extensions import connector_registry
 from soarflow.api.openapi import operation
+from soarflow.connectors.openapi_import import (
+    IDENTIFIER,
+    OpenApiImportError,
+    check_connector,
+    import_openapi,
+    readme,
+)
 from soarflow.connectors.registry import Connector
 from soarflow.security.roles import Permission
 
@@ -23,6 +31,34 @@ CATALOGUE: dict[str, Any] = {
         "data": {"type": "array", "items": {"type": "object"}},
         "total": {"type": "integer"},
         "problems": {"type": "array", "items": {"type": "object"}},
+    },
+}
+
+
+IMPORT_BODY = {
+    "type": "object",
+    "required": ["id", "spec"],
+    "properties": {
+        "id": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,63}$"},
+        "spec": {
+            "type": ["object", "string"],
+            "description": "the OpenAPI 3 or Swagger 2.0 document, or its JSON or YAML text",
+        },
+    },
+}
+IMPORTED = {
+    "type": "object",
+    "properties": {
+        "manifest": {"type": "object"},
+        "skipped": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"path": {"type": "string"}, "reason": {"type": "string"}},
+            },
+        },
+        "problems": {"type": "array", "items": {"type": "object"}},
+        "readme": {"type": "string"},
     },
 }
 
@@ -108,3 +144,47 @@ def icon(connector_id: str) -> Response:
     response = send_file(_load(connector_id).icon_path, mimetype="image/svg+xml", max_age=3600)
     response.headers["Content-Security-Policy"] = ICON_POLICY
     return response
+
+
+@bp.post("/import-openapi")
+@requires(Permission.CONNECTION_WRITE)
+@operation(
+    "A connector manifest made from an OpenAPI 3 or Swagger 2.0 document, and what it could "
+    "not map (nothing is installed)",
+    tag=TAG,
+    request=IMPORT_BODY,
+    responses={
+        200: IMPORTED,
+        400: "Malformed",
+        401: "Not signed in",
+        403: "Not allowed",
+        422: "Not an OpenAPI document, or a bad id",
+    },
+)
+def import_openapi_route() -> Response:
+    body = json_body()
+    if not isinstance(body, dict) or not isinstance(body.get("spec"), dict | str):
+        raise ApiError(400, "bad_request", 'send {"id": "...", "spec": {...} or "text"}')
+    connector_id = body.get("id")
+    if not isinstance(connector_id, str) or not IDENTIFIER.match(connector_id):
+        raise ApiError(
+            422,
+            "invalid_id",
+            "the id is 1 to 64 lower case letters, digits and _, starting with a letter",
+            {"field": "id"},
+        )
+    try:
+        result = import_openapi(body["spec"], connector_id)
+    except OpenApiImportError as error:
+        raise ApiError(422, "invalid_spec", str(error), {"field": "spec"}) from None
+    return jsonify(
+        {
+            "manifest": result.manifest,
+            "skipped": [{"path": item.path, "reason": item.reason} for item in result.skipped],
+            "problems": [
+                {"file": p.file, "path": p.path, "reason": p.reason}
+                for p in check_connector(result)
+            ],
+            "readme": readme(result),
+        }
+    )

@@ -20,8 +20,10 @@ from urllib.parse import quote, urljoin, urlsplit
 
 import requests
 
+from soarflow.connectors.registry import secret_fields
 from soarflow.expressions import ExpressionError, evaluate
 from soarflow.security.outbound import BlockedDestination
+from soarflow.security.secret_box import mask
 
 MAX_RESPONSE_BYTES = 10 * 1024 * 1024
 MAX_REDIRECTS = 5
@@ -101,8 +103,37 @@ def call_action(
     if idempotency_key and not action.get("idempotent", True):
         request.headers[IDEMPOTENCY_HEADER] = idempotency_key
     auth = manifest.get("connection", {}).get("auth", {"type": "none"})
-    # Without credentials there is nothing to keep from other hosts; the guard still applies.
-    allowed = allowed_hosts(manifest, connection) if auth.get("type") != "none" else ["*"]
+    # Without credentials and without declared hosts there is nothing to keep from other hosts
+    # (the guard still applies); a webhook URL is itself the credential, so declared hosts hold.
+    guarded = auth.get("type") != "none" or "allowed_hosts" in manifest.get("connection", {})
+    allowed = allowed_hosts(manifest, connection) if guarded else ["*"]
+    try:
+        return _run(
+            request, action, inputs, connection, auth, allowed, session, retry, tokens, sleep
+        )
+    except ActionFailed as failure:
+        secrets = [str(connection[name]) for name in secret_fields(manifest) if name in connection]
+        raise _masked(failure, secrets) from None
+
+
+def _masked(failure: ActionFailed, values: list[str]) -> ActionFailed:
+    """The failure with the connection's secrets hidden: a URL or an echoed body may hold one."""
+    details = mask(failure.details, values)
+    return ActionFailed(failure.code, str(mask(failure.message, values)), **details)
+
+
+def _run(
+    request: Request,
+    action: Mapping[str, Any],
+    inputs: Mapping[str, Any],
+    connection: Mapping[str, Any],
+    auth: Mapping[str, Any],
+    allowed: list[str],
+    session: requests.Session,
+    retry: RetryPolicy,
+    tokens: TokenCache | None,
+    sleep: Callable[[float], None],
+) -> Outcome:
     tokens = tokens if tokens is not None else TokenCache()
     attempt = 0
     refreshed = False
@@ -132,7 +163,9 @@ def call_action(
                 attempts=attempt,
                 body=_excerpt(body),
             )
-        return Outcome(_output(action, inputs, status, headers, body), status, attempt)
+        decoded = decode_body(headers, body)
+        _raise_vendor_error(action, inputs, status, headers, decoded)
+        return Outcome(_output(action, inputs, status, headers, decoded), status, attempt)
 
 
 @dataclass
@@ -169,7 +202,12 @@ def build_request(
         body = evaluate(spec["body"], scope) if "body" in spec else None
     except ExpressionError as error:
         raise ActionFailed("expression_error", error.reason, field=error.path) from None
-    url = base.rstrip("/") + "/" + path.lstrip("/") if base else path
+    if not path:
+        url = base
+    elif base:
+        url = base.rstrip("/") + "/" + path.lstrip("/")
+    else:
+        url = path
     return Request(spec["method"], url, headers, params, body)
 
 
@@ -357,22 +395,48 @@ def _excerpt(body: bytes) -> str:
     return body[:500].decode("utf-8", "replace")
 
 
+def _raise_vendor_error(
+    action: Mapping[str, Any],
+    inputs: Mapping[str, Any],
+    status: int,
+    headers: Mapping[str, str],
+    body: Any,
+) -> None:
+    """Some APIs answer 200 to a refusal; the manifest's `error` expression says when."""
+    text = action["request"].get("error")
+    if text is None:
+        return
+    reason = _shaped(text, "request.error", inputs, status, headers, body)
+    if reason not in (None, "", False):
+        raise ActionFailed("vendor_error", str(reason)[:500], status=status)
+
+
 def _output(
     action: Mapping[str, Any],
     inputs: Mapping[str, Any],
     status: int,
     headers: Mapping[str, str],
-    raw: bytes,
+    body: Any,
 ) -> Any:
-    body = decode_body(headers, raw)
     shape = action["request"].get("output")
     if shape is None:
         return body
+    return _shaped(shape, "request.output", inputs, status, headers, body)
+
+
+def _shaped(
+    text: str,
+    field: str,
+    inputs: Mapping[str, Any],
+    status: int,
+    headers: Mapping[str, str],
+    body: Any,
+) -> Any:
     response = {"status": status, "headers": dict(headers), "body": body}
     try:
-        return evaluate(shape, {"response": response, "inputs": inputs})
+        return evaluate(text, {"response": response, "inputs": inputs})
     except ExpressionError as error:
-        raise ActionFailed("expression_error", error.reason, field="request.output") from None
+        raise ActionFailed("expression_error", error.reason, field=field) from None
 
 
 def decode_body(headers: Mapping[str, str], raw: bytes) -> Any:

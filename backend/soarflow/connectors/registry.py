@@ -33,6 +33,17 @@ def connector_schema() -> dict[str, Any]:
     return schema
 
 
+def secret_fields(manifest: Mapping[str, Any]) -> set[str]:
+    """The connection fields a manifest marks writeOnly: secrets."""
+    fields = manifest.get("connection", {}).get("fields", {})
+    properties = fields.get("properties", {}) if isinstance(fields, Mapping) else {}
+    return {
+        name
+        for name, spec in properties.items()
+        if isinstance(spec, Mapping) and spec.get("writeOnly")
+    }
+
+
 @dataclass(frozen=True)
 class ManifestProblem:
     file: str
