@@ -245,3 +245,57 @@ def test_non_idempotent_actions_carry_an_idempotency_key(base_url: str) -> None:
 def test_an_output_expression_shapes_the_response(base_url: str) -> None:
     act = action("/echo/x", output="{{ response.body.headers['x-apikey'] | length }}")
     assert run(base_url, act).output == len(SECRET)
+
+
+def test_a_vendor_error_in_a_200_answer_fails_the_step(base_url: str) -> None:
+    refusing = action(
+        "/echo/x",
+        error="{{ 'refused: ' ~ inputs.why if inputs.why else '' }}",
+        output="{{ inputs.why | default('fine') }}",
+    )
+    assert run(base_url, refusing, {"why": None}).output is None
+    with pytest.raises(ActionFailed) as failure:
+        run(base_url, refusing, {"why": "channel_not_found"})
+    assert (failure.value.code, failure.value.message) == (
+        "vendor_error",
+        "refused: channel_not_found",
+    )
+
+
+def test_an_empty_path_calls_the_base_url_as_given(base_url: str) -> None:
+    hook = {"connection": {"base_url": f"{base_url}/echo/hook?sig=a%2Bb", "auth": {"type": "none"}}}
+    echoed = run(base_url, action(""), manifest=hook).output
+    assert echoed["path"] == "/echo/hook"
+    assert echoed["query"] == {"sig": "a+b"}
+
+
+def test_declared_hosts_hold_without_auth_and_secrets_never_show(base_url: str) -> None:
+    secret_url = f"{base_url}/to-other-host?sig={SECRET}"
+    webhook = {
+        "connection": {
+            "fields": {"properties": {"url": {"type": "string", "writeOnly": True}}},
+            "base_url": "{{ connection.url }}",
+            "auth": {"type": "none"},
+            "allowed_hosts": ["127.0.0.1"],
+        }
+    }
+    with pytest.raises(ActionFailed) as failure:
+        call_action(
+            manifest=webhook,
+            action=action(""),
+            inputs={},
+            connection={"url": secret_url},
+            session=local_session(),
+            retry=NO_WAIT,
+        )
+    assert failure.value.code == "credentials_refused", "the redirect leaves the declared host"
+    with pytest.raises(ActionFailed) as failure:
+        call_action(
+            manifest=webhook,
+            action=action("", error="{{ 'bad ' ~ response.body.query.sig }}"),
+            inputs={},
+            connection={"url": f"{base_url}/echo/x?sig={SECRET}"},
+            session=local_session(),
+            retry=NO_WAIT,
+        )
+    assert failure.value.message == "bad ***"

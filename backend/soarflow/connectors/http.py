@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import parse_qsl, quote, urljoin, urlsplit
 
 import requests
 
@@ -113,7 +113,19 @@ def call_action(
         )
     except ActionFailed as failure:
         secrets = [str(connection[name]) for name in secret_fields(manifest) if name in connection]
-        raise _masked(failure, secrets) from None
+        raise _masked(
+            failure, [part for value in secrets for part in _secret_parts(value)]
+        ) from None
+
+
+def _secret_parts(value: str) -> list[str]:
+    """A secret and, when it is a URL (a webhook's), the path and query values that make it
+    one, since messages show URLs in pieces."""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https"):
+        return [value]
+    pieces = [value, parts.path] + [v for _, v in parse_qsl(parts.query)]
+    return [piece for piece in pieces if len(piece) >= 8]
 
 
 def _masked(failure: ActionFailed, values: list[str]) -> ActionFailed:
