@@ -1,6 +1,6 @@
 """The Microsoft Teams connector against a local fake of a Workflows trigger URL and of an
-incoming webhook: the webhook URL taken apart and put together again by the executor, the
-Adaptive Card that is sent, the output, and the errors."""
+incoming webhook: the webhook URL called as it is, and only on Microsoft's hosts, the Adaptive
+Card that is sent, the output, and the errors, which never show the URL's secret parts."""
 
 from __future__ import annotations
 
@@ -71,6 +71,7 @@ def fake_teams(received: list[dict[str, Any]]) -> Flask:
             {
                 "path": request.path,
                 "query": request.args.to_dict(),
+                "raw_query": request.query_string.decode(),
                 "headers": {k.lower(): v for k, v in request.headers.items()},
                 "body": request.get_json(silent=True),
             }
@@ -94,7 +95,9 @@ def fake_teams(received: list[dict[str, Any]]) -> Flask:
             "sv": "1.0",
             "sig": SIG,
         }
-        if request.args.to_dict() != expected:
+        # Other query parameters are the workflow's own (it reads them as the trigger's
+        # queries); only the shared access signature's are checked.
+        if {key: request.args.get(key) for key in expected} != expected:
             return logic_error(
                 401,
                 "DirectApiInvalidAuthorizationSignature",
@@ -139,8 +142,8 @@ def fake_url(received: list[dict[str, Any]]) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def manifest(registry: ConnectorRegistry) -> dict[str, Any]:
-    """The shipped manifest with the fake's host allowed; base_url stays, since it is built
-    from the webhook URL of the connection."""
+    """The shipped manifest with the fake's host allowed; base_url stays, since it is the
+    webhook URL of the connection."""
     manifest = copy.deepcopy(dict(registry.connectors["microsoft_teams"].manifest))
     manifest["connection"]["allowed_hosts"] = ["127.0.0.1"]
     return manifest
@@ -240,6 +243,7 @@ def test_a_card_to_a_workflow(
     outcome = post(manifest, url, FULL)
     sent = received[-1]
     assert sent["path"] == f"/workflows/{WORKFLOW}/triggers/manual/paths/invoke"
+    assert sent["raw_query"] == QUERY, "the query is sent as it was given, %2F and all"
     assert sent["query"] == {
         "api-version": "2016-06-01",
         "sp": "/triggers/manual/run",
@@ -285,6 +289,31 @@ def test_a_card_to_a_workflow(
     conforms(manifest, outcome.output)
 
 
+def test_a_workflow_url_keeps_all_its_query_parameters(
+    manifest: dict[str, Any], fake_url: str, received: list[dict[str, Any]]
+) -> None:
+    query = (
+        f"api-version=2016-06-01&source=soar%20flow&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig={SIG}"
+    )
+    url = f"{fake_url}/workflows/{WORKFLOW}/triggers/manual/paths/invoke?{query}"
+    assert post(manifest, url, {"text": "x"}).output == {"status": 202}
+    assert received[-1]["raw_query"] == query
+    assert received[-1]["query"]["source"] == "soar flow"
+
+
+def test_the_url_goes_to_microsofts_hosts_only(
+    registry: ConnectorRegistry, fake_url: str, received: list[dict[str, Any]]
+) -> None:
+    shipped = registry.connectors["microsoft_teams"].manifest
+    url = f"{fake_url}/workflows/{WORKFLOW}/triggers/manual/paths/invoke?{QUERY}"
+    before = len(received)
+    with pytest.raises(ActionFailed) as failure:
+        post(dict(shipped), url, {"text": "x"})
+    assert failure.value.code == "credentials_refused"
+    assert len(received) == before, "nothing was sent"
+    assert SIG not in failure.value.message
+
+
 def test_a_card_with_only_a_text(
     manifest: dict[str, Any], fake_url: str, received: list[dict[str, Any]]
 ) -> None:
@@ -328,6 +357,38 @@ def test_an_unknown_workflow_is_a_404(manifest: dict[str, Any], fake_url: str) -
         post(manifest, f"{url}?{QUERY}", {"text": "x"})
     assert failure.value.details["status"] == 404
     assert "WorkflowNotFound" in failure.value.details["body"]
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "secrets"),
+    [
+        (
+            "/workflows/00000000000000000000000000000000/triggers/manual/paths/invoke"
+            f"?{QUERY}&source=x",
+            404,
+            [SIG],
+        ),
+        (
+            "/webhookb2/7a4e1c2b-unknown/IncomingWebhook/0badc0de/V2UnknownSecretPart",
+            400,
+            ["/webhookb2/7a4e1c2b-unknown", "V2UnknownSecretPart"],
+        ),
+    ],
+)
+def test_a_step_error_never_shows_the_urls_secret_parts(
+    manifest: dict[str, Any], fake_url: str, path: str, status: int, secrets: list[str]
+) -> None:
+    url = fake_url + path
+    with pytest.raises(ActionFailed) as failure:
+        post(manifest, url, {"text": "x"})
+    assert (failure.value.code, failure.value.details["status"]) == ("http_error", status)
+    for secret in [url, *secrets]:
+        assert secret not in failure.value.message
+        assert secret not in str(failure.value.details)
+    if "?" not in url:
+        # An incoming webhook's secret is its path, which the message would show: the executor
+        # masks the connection's writeOnly value (the whole URL) and the pieces of it.
+        assert failure.value.message == f"POST *** answered {status}"
 
 
 def test_a_throttled_workflow_is_retried_after_retry_after(

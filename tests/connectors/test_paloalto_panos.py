@@ -318,8 +318,8 @@ def test_an_address_cannot_change_the_command(
     # which PAN-OS then refuses as an address.
     with pytest.raises(ActionFailed) as failure:
         run(manifest, action_id, inputs)
-    assert failure.value.code == "expression_error"
-    assert "Invalid IP address" in failure.value.message
+    assert failure.value.code == "vendor_error"
+    assert failure.value.message.endswith(": Invalid IP address")
     action = "register" if action_id == "block_ip" else "unregister"
     assert received[-1]["entries"] == [
         {"action": action, "ip": inputs["ip"], "tags": [inputs["tag"]], "timeouts": [None]}
@@ -338,11 +338,17 @@ def test_a_tag_cannot_change_the_command(
     assert registered[("vsys1", "10.0.0.3")] == {tag}
 
 
-def test_an_error_status_fails_the_step_with_panos_message(manifest: dict[str, Any]) -> None:
+@pytest.mark.parametrize(
+    ("action_id", "refused"), [("block_ip", "registration"), ("unblock_ip", "unregistration")]
+)
+def test_an_error_status_fails_the_step_with_panos_message(
+    manifest: dict[str, Any], action_id: str, refused: str
+) -> None:
     with pytest.raises(ActionFailed) as failure:
-        run(manifest, "block_ip", {"ip": "10.1.1.1"}, connection=CONNECTION | {"vsys": "vsys9"})
-    assert failure.value.code == "expression_error"
-    assert "PAN-OS refused the registration: vsys9 is invalid" in failure.value.message
+        run(manifest, action_id, {"ip": "10.1.1.1"}, connection=CONNECTION | {"vsys": "vsys9"})
+    assert failure.value.code == "vendor_error"
+    assert failure.value.message == f"PAN-OS refused the {refused}: vsys9 is invalid"
+    assert failure.value.details == {"status": 200}
 
 
 def test_the_connection_test_call(manifest: dict[str, Any], received: list[dict[str, Any]]) -> None:

@@ -244,16 +244,17 @@ def test_a_refusal_with_http_200_fails_the_step_naming_slacks_error(
 ) -> None:
     with pytest.raises(ActionFailed) as failure:
         post(manifest, inputs)
-    assert failure.value.code == "expression_error"
-    assert f"Slack refused the message: {error}" in failure.value.message
-    assert failure.value.details == {"field": "request.output"}
+    assert failure.value.code == "vendor_error"
+    assert failure.value.message == f"Slack refused the message: {error}"
+    assert failure.value.details == {"status": 200}
 
 
 def test_a_wrong_token_fails_and_stays_secret(manifest: dict[str, Any]) -> None:
     wrong = "xoxb-0000000000-0000000000000-mustnotleakmustnotleak"
     with pytest.raises(ActionFailed) as failure:
         post(manifest, {"channel": "C05SOCALERT", "text": "x"}, token=wrong)
-    assert "Slack refused the message: invalid_auth" in failure.value.message
+    assert failure.value.code == "vendor_error"
+    assert failure.value.message == "Slack refused the message: invalid_auth"
     for secret in (wrong, TOKEN):
         assert secret not in failure.value.message
         assert secret not in str(failure.value.details)
@@ -276,7 +277,8 @@ def test_the_connection_test_call(manifest: dict[str, Any], received: list[dict[
     assert received[-1]["path"] == "/api/auth.test"
     with pytest.raises(ActionFailed) as failure:
         call("xoxb-1-2-revoked")
-    assert "Slack refused the token: invalid_auth" in failure.value.message
+    assert failure.value.code == "vendor_error"
+    assert failure.value.message == "Slack refused the token: invalid_auth"
     assert "xoxb-1-2-revoked" not in failure.value.message
 
 
