@@ -8,20 +8,23 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import requests
 
 from soarflow.connectors.http import ActionFailed
+from soarflow.security.outbound import OutboundPolicy
 
 
 @dataclass(frozen=True)
 class ActionContext:
-    """What a built-in action may use besides its inputs: the guarded outbound session."""
+    """What a built-in action may use besides its inputs: the guarded outbound session, and the
+    policy behind it for protocols other than HTTP (SMTP)."""
 
     session: requests.Session
     idempotency_key: str | None = None
+    policy: OutboundPolicy = field(default_factory=OutboundPolicy)
 
 
 PythonAction = Callable[[Mapping[str, Any], Mapping[str, Any], ActionContext], Any]
