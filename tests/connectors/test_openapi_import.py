@@ -367,14 +367,14 @@ def assert_loads(result: ImportResult, tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def virustotal() -> ImportResult:
     if not VIRUSTOTAL.is_file():
-        pytest.skip(f"no {VIRUSTOTAL}")
+        skip_or_fail(f"no {VIRUSTOTAL}")
     return import_openapi(VIRUSTOTAL.read_bytes(), "virustotal_custom")
 
 
 @pytest.fixture(scope="module")
 def jira() -> ImportResult:
     if not JIRA.is_file():
-        pytest.skip(f"no {JIRA}")
+        skip_or_fail(f"no {JIRA}")
     return import_openapi(json.loads(JIRA.read_text()), "jira_custom")
 
 
