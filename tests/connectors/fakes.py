@@ -35,6 +35,11 @@ def serving(app: Flask, host: str = "127.0.0.1") -> Iterator[str]:
         thread.join(timeout=5)
 
 
+def fail_on_wait(seconds: float) -> None:
+    """A `sleep` for call_action where no retry is expected."""
+    raise AssertionError(f"an unexpected retry after {seconds} s")
+
+
 def local_session(timeout: tuple[float, float] = (2, 5)) -> requests.Session:
     """A guarded session that may reach the fakes on loopback, as SOARFLOW_ALLOWED_NETWORKS
     would let an administrator allow them."""

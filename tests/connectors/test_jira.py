@@ -21,6 +21,7 @@ from soarflow.connectors import ConnectorRegistry
 from soarflow.connectors.http import ActionFailed, Outcome, RetryPolicy, call_action
 from tests.connectors.fakes import (
     SHIPPED_CONNECTORS,
+    fail_on_wait,
     local_session,
     manifest_action,
     missing_fields,
@@ -237,10 +238,6 @@ def fields_schema(registry: ConnectorRegistry) -> Draft202012Validator:
 def manifest(received: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
     with serving(fake_jira(received)) as url:
         yield shipped_manifest("jira", url)
-
-
-def fail_on_wait(seconds: float) -> None:
-    raise AssertionError(f"an unexpected retry after {seconds} s")
 
 
 def run(

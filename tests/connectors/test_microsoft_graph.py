@@ -26,6 +26,7 @@ from soarflow.connectors.http import ActionFailed, Outcome, RetryPolicy, TokenCa
 from soarflow.playbook import validate
 from tests.connectors.fakes import (
     SHIPPED_CONNECTORS,
+    fail_on_wait,
     local_session,
     manifest_action,
     missing_fields,
@@ -419,10 +420,6 @@ def manifest(fake_url: str) -> dict[str, Any]:
         fake_url + "/{{ connection.tenant_id }}/oauth2/v2.0/token"
     )
     return manifest
-
-
-def fail_on_wait(seconds: float) -> None:
-    raise AssertionError(f"an unexpected retry after {seconds} s")
 
 
 def run(

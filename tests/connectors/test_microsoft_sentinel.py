@@ -26,6 +26,7 @@ from soarflow.connectors.http import ActionFailed, Outcome, RetryPolicy, TokenCa
 from soarflow.playbook import validate
 from tests.connectors.fakes import (
     SHIPPED_CONNECTORS,
+    fail_on_wait,
     local_session,
     manifest_action,
     missing_fields,
@@ -411,10 +412,6 @@ def manifest(fake_url: str) -> dict[str, Any]:
     auth = manifest["connection"]["auth"]
     auth["token_url"] = auth["token_url"].replace(LOGIN, fake_url)
     return manifest
-
-
-def fail_on_wait(seconds: float) -> None:
-    raise AssertionError(f"an unexpected retry after {seconds} s")
 
 
 def run(

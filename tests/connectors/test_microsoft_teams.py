@@ -21,6 +21,7 @@ from soarflow.connectors import ConnectorRegistry
 from soarflow.connectors.http import ActionFailed, Outcome, RetryPolicy, call_action
 from tests.connectors.fakes import (
     SHIPPED_CONNECTORS,
+    fail_on_wait,
     local_session,
     manifest_action,
     missing_fields,
@@ -147,10 +148,6 @@ def manifest(registry: ConnectorRegistry) -> dict[str, Any]:
     manifest = copy.deepcopy(dict(registry.connectors["microsoft_teams"].manifest))
     manifest["connection"]["allowed_hosts"] = ["127.0.0.1"]
     return manifest
-
-
-def fail_on_wait(seconds: float) -> None:
-    raise AssertionError(f"an unexpected retry after {seconds} s")
 
 
 def post(

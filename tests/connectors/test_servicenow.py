@@ -30,6 +30,7 @@ from soarflow.connectors.http import (
 )
 from tests.connectors.fakes import (
     SHIPPED_CONNECTORS,
+    fail_on_wait,
     local_session,
     manifest_action,
     missing_fields,
@@ -293,10 +294,6 @@ def fake_url(received: list[dict[str, Any]]) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def manifest(fake_url: str) -> dict[str, Any]:
     return shipped_manifest("servicenow", fake_url)
-
-
-def fail_on_wait(seconds: float) -> None:
-    raise AssertionError(f"an unexpected retry after {seconds} s")
 
 
 def run(

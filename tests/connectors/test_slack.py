@@ -20,6 +20,7 @@ from soarflow.connectors import ConnectorRegistry
 from soarflow.connectors.http import ActionFailed, Outcome, RetryPolicy, call_action
 from tests.connectors.fakes import (
     SHIPPED_CONNECTORS,
+    fail_on_wait,
     local_session,
     manifest_action,
     missing_fields,
@@ -133,10 +134,6 @@ def received() -> list[dict[str, Any]]:
 def manifest(received: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
     with serving(fake_slack(received)) as url:
         yield shipped_manifest("slack", url)
-
-
-def fail_on_wait(seconds: float) -> None:
-    raise AssertionError(f"an unexpected retry after {seconds} s")
 
 
 def post(

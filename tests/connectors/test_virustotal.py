@@ -25,6 +25,7 @@ from soarflow.expressions import evaluate
 from soarflow.playbook import validate
 from tests.connectors.fakes import (
     SHIPPED_CONNECTORS,
+    fail_on_wait,
     local_session,
     manifest_action,
     missing_fields,
@@ -293,10 +294,6 @@ def run(
         retry=RetryPolicy(),
         sleep=sleep or fail_on_wait,
     )
-
-
-def fail_on_wait(seconds: float) -> None:
-    raise AssertionError(f"an unexpected retry after {seconds} s")
 
 
 def url_id(url: str) -> str:
