@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import ipaddress
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit
@@ -16,6 +16,7 @@ from werkzeug.serving import make_server
 
 from soarflow.config import REPO_ROOT
 from soarflow.connectors import ConnectorRegistry
+from soarflow.connectors.http import Outcome, RetryPolicy, TokenCache, call_action
 from soarflow.security.outbound import OutboundPolicy, guarded_session
 
 SHIPPED_CONNECTORS = REPO_ROOT / "connectors"
@@ -38,6 +39,32 @@ def serving(app: Flask, host: str = "127.0.0.1") -> Iterator[str]:
 def fail_on_wait(seconds: float) -> None:
     """A `sleep` for call_action where no retry is expected."""
     raise AssertionError(f"an unexpected retry after {seconds} s")
+
+
+def run_action(
+    manifest: Mapping[str, Any],
+    action_id: str,
+    inputs: dict[str, Any],
+    connection: Mapping[str, Any],
+    *,
+    retry: RetryPolicy,
+    sleep: Callable[[float], None] | None = None,
+    tokens: TokenCache | None = None,
+    idempotency_key: str | None = None,
+) -> Outcome:
+    """One action of a manifest through the executor, as the runtime will call it, against a
+    fake on loopback; any retry the test did not ask for fails it."""
+    return call_action(
+        manifest=manifest,
+        action=manifest_action(manifest, action_id),
+        inputs=inputs,
+        connection=connection,
+        session=local_session(),
+        retry=retry,
+        tokens=tokens,
+        idempotency_key=idempotency_key,
+        sleep=sleep or fail_on_wait,
+    )
 
 
 def local_session(timeout: tuple[float, float] = (2, 5)) -> requests.Session:

@@ -23,10 +23,10 @@ from soarflow.connectors.http import ActionFailed, Outcome, RetryPolicy, call_ac
 from soarflow.playbook import validate
 from tests.connectors.fakes import (
     SHIPPED_CONNECTORS,
-    fail_on_wait,
     local_session,
     manifest_action,
     missing_fields,
+    run_action,
     serving,
     shipped_manifest,
 )
@@ -219,15 +219,14 @@ def run(
     sleep: Any = None,
     idempotency_key: str | None = None,
 ) -> Outcome:
-    return call_action(
-        manifest=manifest,
-        action=manifest_action(manifest, action_id),
-        inputs=inputs,
-        connection={"api_key": key},
-        session=local_session(),
+    return run_action(
+        manifest,
+        action_id,
+        inputs,
+        {"api_key": key},
         retry=RetryPolicy(),
         idempotency_key=idempotency_key,
-        sleep=sleep or fail_on_wait,
+        sleep=sleep,
     )
 
 

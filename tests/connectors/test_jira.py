@@ -25,6 +25,7 @@ from tests.connectors.fakes import (
     local_session,
     manifest_action,
     missing_fields,
+    run_action,
     serving,
     shipped_manifest,
 )
@@ -249,12 +250,11 @@ def run(
     sleep: Any = fail_on_wait,
     idempotency_key: str | None = None,
 ) -> Outcome:
-    return call_action(
-        manifest=manifest,
-        action=manifest_action(manifest, action_id),
-        inputs=inputs,
-        connection=CONNECTION | {"api_token": token},
-        session=local_session(),
+    return run_action(
+        manifest,
+        action_id,
+        inputs,
+        CONNECTION | {"api_token": token},
         retry=FAST,
         idempotency_key=idempotency_key,
         sleep=sleep,

@@ -36,10 +36,10 @@ from soarflow.connectors.http import (
 from soarflow.playbook import validate
 from tests.connectors.fakes import (
     SHIPPED_CONNECTORS,
-    fail_on_wait,
     local_session,
     manifest_action,
     missing_fields,
+    run_action,
     serving,
     shipped_manifest,
 )
@@ -388,16 +388,15 @@ def run(
     sleep: Any = None,
     idempotency_key: str | None = None,
 ) -> Outcome:
-    return call_action(
-        manifest=manifest,
-        action=manifest_action(manifest, action_id),
-        inputs=inputs,
-        connection=connection,
-        session=local_session(),
+    return run_action(
+        manifest,
+        action_id,
+        inputs,
+        connection,
         retry=FAST,
         tokens=tokens,
         idempotency_key=idempotency_key,
-        sleep=sleep or fail_on_wait,
+        sleep=sleep,
     )
 
 

@@ -26,10 +26,10 @@ from soarflow.connectors.http import ActionFailed, Outcome, RetryPolicy, TokenCa
 from soarflow.playbook import validate
 from tests.connectors.fakes import (
     SHIPPED_CONNECTORS,
-    fail_on_wait,
     local_session,
     manifest_action,
     missing_fields,
+    run_action,
     serving,
     shipped_manifest,
 )
@@ -423,15 +423,14 @@ def run(
     tokens: TokenCache | None = None,
     sleep: Any = None,
 ) -> Outcome:
-    return call_action(
-        manifest=manifest,
-        action=manifest_action(manifest, action_id),
-        inputs=inputs,
-        connection=connection or CONNECTION,
-        session=local_session(),
+    return run_action(
+        manifest,
+        action_id,
+        inputs,
+        connection or CONNECTION,
         retry=NO_WAIT,
         tokens=tokens,
-        sleep=sleep or fail_on_wait,
+        sleep=sleep,
     )
 
 

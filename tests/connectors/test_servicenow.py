@@ -30,10 +30,10 @@ from soarflow.connectors.http import (
 )
 from tests.connectors.fakes import (
     SHIPPED_CONNECTORS,
-    fail_on_wait,
     local_session,
     manifest_action,
     missing_fields,
+    run_action,
     serving,
     shipped_manifest,
 )
@@ -305,15 +305,14 @@ def run(
     sleep: Any = None,
     idempotency_key: str | None = None,
 ) -> Outcome:
-    return call_action(
-        manifest=manifest,
-        action=manifest_action(manifest, action_id),
-        inputs=inputs,
-        connection=connection or CONNECTION,
-        session=local_session(),
+    return run_action(
+        manifest,
+        action_id,
+        inputs,
+        connection or CONNECTION,
         retry=NO_WAIT,
         idempotency_key=idempotency_key,
-        sleep=sleep or fail_on_wait,
+        sleep=sleep,
     )
 
 

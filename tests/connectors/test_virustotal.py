@@ -25,10 +25,10 @@ from soarflow.expressions import evaluate
 from soarflow.playbook import validate
 from tests.connectors.fakes import (
     SHIPPED_CONNECTORS,
-    fail_on_wait,
     local_session,
     manifest_action,
     missing_fields,
+    run_action,
     serving,
     shipped_manifest,
 )
@@ -285,14 +285,13 @@ def run(
     key: str = KEY,
     sleep: Any = None,
 ) -> Outcome:
-    return call_action(
-        manifest=manifest,
-        action=manifest_action(manifest, action_id),
-        inputs=inputs,
-        connection={"api_key": key},
-        session=local_session(),
+    return run_action(
+        manifest,
+        action_id,
+        inputs,
+        {"api_key": key},
         retry=RetryPolicy(),
-        sleep=sleep or fail_on_wait,
+        sleep=sleep,
     )
 
 
