@@ -31,6 +31,7 @@ POSTGRES_URL = os.environ.get(
 # TRUNCATE (which row triggers do not see) and SQLite tests each get a fresh copy of a template.
 WRITTEN_TABLES = (
     "connection",
+    "step",
     "run",
     "playbook_version",
     "playbook",

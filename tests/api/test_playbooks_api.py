@@ -232,10 +232,16 @@ def test_runs_are_counted(client: FlaskClient, app: Any) -> None:
     from soarflow.api.extensions import db_session
     from soarflow.store.models import Run
 
-    playbook_id = create(client).json["id"]
+    created = create(client).json
+    playbook_id, workspace_id = created["id"], created["workspace_id"]
     with app.app_context():
         session = db_session()
-        session.add_all([Run(playbook_id=playbook_id, playbook_version=1) for _ in range(3)])
+        session.add_all(
+            [
+                Run(playbook_id=playbook_id, playbook_version=1, workspace_id=workspace_id)
+                for _ in range(3)
+            ]
+        )
         session.commit()
     assert client.get(f"/api/v1/playbooks/{playbook_id}").json["runs_count"] == 3
     assert client.get("/api/v1/playbooks").json["data"][0]["runs_count"] == 3

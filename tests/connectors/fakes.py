@@ -16,7 +16,8 @@ from werkzeug.serving import make_server
 
 from soarflow.config import REPO_ROOT
 from soarflow.connectors import ConnectorRegistry
-from soarflow.connectors.http import Outcome, RetryPolicy, TokenCache, call_action
+from soarflow.connectors.http import Outcome, TokenCache, call_action
+from soarflow.connectors.retry import RetryPolicy
 from soarflow.security.outbound import OutboundPolicy, guarded_session
 
 SHIPPED_CONNECTORS = REPO_ROOT / "connectors"

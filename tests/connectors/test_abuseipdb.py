@@ -19,7 +19,8 @@ from jsonschema import Draft202012Validator
 
 from soarflow.cli import main
 from soarflow.connectors import ConnectorRegistry
-from soarflow.connectors.http import ActionFailed, Outcome, RetryPolicy, call_action
+from soarflow.connectors.http import ActionFailed, Outcome, call_action
+from soarflow.connectors.retry import RetryPolicy
 from soarflow.playbook import validate
 from tests.connectors.fakes import (
     SHIPPED_CONNECTORS,

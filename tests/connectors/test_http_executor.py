@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from flask import Flask, Response, jsonify, redirect, request
 
-from soarflow.connectors.http import ActionFailed, RetryPolicy, TokenCache, call_action
+from soarflow.connectors.http import ActionFailed, TokenCache, call_action
+from soarflow.connectors.retry import RetryPolicy
 from tests.connectors.fakes import local_session, serving
 
 SECRET = "s3cr3t-api-key-value"

@@ -27,12 +27,12 @@ from soarflow.connectors import ConnectorRegistry
 from soarflow.connectors.http import (
     ActionFailed,
     Outcome,
-    RetryPolicy,
     TokenCache,
     build_request,
     call_action,
     host_allowed,
 )
+from soarflow.connectors.retry import RetryPolicy
 from soarflow.playbook import validate
 from tests.connectors.fakes import (
     SHIPPED_CONNECTORS,

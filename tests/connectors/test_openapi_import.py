@@ -23,7 +23,7 @@ from openapi_spec_validator import validate as validate_openapi
 
 from soarflow.config import REPO_ROOT
 from soarflow.connectors import ConnectorRegistry
-from soarflow.connectors.http import ActionFailed, RetryPolicy, call_action
+from soarflow.connectors.http import ActionFailed, call_action
 from soarflow.connectors.openapi_import import (
     IDENTIFIER,
     ImportResult,
@@ -34,6 +34,7 @@ from soarflow.connectors.openapi_import import (
     parse_spec,
     write_connector,
 )
+from soarflow.connectors.retry import RetryPolicy
 from tests.connectors.fakes import local_session, manifest_action, serving
 from tests.fixtures import skip_or_fail
 

@@ -22,12 +22,12 @@ from soarflow.connectors import ConnectorRegistry
 from soarflow.connectors.http import (
     ActionFailed,
     Outcome,
-    RetryPolicy,
     allowed_hosts,
     build_request,
     call_action,
     host_allowed,
 )
+from soarflow.connectors.retry import RetryPolicy
 from tests.connectors.fakes import (
     SHIPPED_CONNECTORS,
     local_session,

@@ -15,8 +15,9 @@ from soarflow.api.body import json_body, model_response
 from soarflow.api.errors import ApiError, not_found
 from soarflow.api.extensions import connector_registry, db_session, outbound_policy, secret_box
 from soarflow.api.openapi import operation
-from soarflow.connectors.http import ActionFailed, RetryPolicy, call_action
+from soarflow.connectors.http import ActionFailed, call_action
 from soarflow.connectors.registry import Connector, secret_fields
+from soarflow.connectors.retry import NO_RETRY
 from soarflow.playbook.document import json_path
 from soarflow.security.outbound import guarded_session
 from soarflow.security.roles import Permission
@@ -315,7 +316,7 @@ def test(connection_id: str) -> Response:
             inputs={},
             connection=values,
             session=guarded_session(outbound_policy(), timeout=(5, 15)),
-            retry=RetryPolicy(policy="none"),
+            retry=NO_RETRY,
         )
         ok, reason = True, ""
     except ActionFailed as failure:

@@ -21,16 +21,15 @@ from urllib.parse import parse_qsl, quote, urljoin, urlsplit
 import requests
 
 from soarflow.connectors.registry import secret_fields
+from soarflow.connectors.retry import DEFAULT_RETRY, RetryPolicy, is_retryable_status
 from soarflow.expressions import ExpressionError, evaluate
 from soarflow.security.outbound import BlockedDestination
 from soarflow.security.secret_box import mask
 
 MAX_RESPONSE_BYTES = 10 * 1024 * 1024
 MAX_REDIRECTS = 5
-RETRYABLE_STATUSES = frozenset({408, 429})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 IDEMPOTENCY_HEADER = "Idempotency-Key"
-MAX_RETRY_AFTER = 3600.0
 
 
 class ActionFailed(Exception):
@@ -41,30 +40,6 @@ class ActionFailed(Exception):
         self.code = code
         self.message = message
         self.details = details
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Logic Apps' defaults: exponential, 4 retries, 7.5 s scale, bounded 5 to 45 s."""
-
-    policy: str = "exponential"
-    count: int = 4
-    interval: float = 7.5
-    min_interval: float = 5.0
-    max_interval: float = 45.0
-
-    def delay(self, retry: int, retry_after: float | None) -> float:
-        """Seconds to wait before retry number `retry` (from 1); Retry-After wins when sent."""
-        if retry_after is not None:
-            return min(retry_after, MAX_RETRY_AFTER)
-        if self.policy == "fixed":
-            return self.interval
-        grown = self.interval * 2.0 ** (retry - 1)
-        return min(max(grown, self.min_interval), self.max_interval)
-
-    @property
-    def retries(self) -> int:
-        return 0 if self.policy == "none" else self.count
 
 
 @dataclass
@@ -93,7 +68,7 @@ def call_action(
     inputs: Mapping[str, Any],
     connection: Mapping[str, Any],
     session: requests.Session,
-    retry: RetryPolicy = RetryPolicy(),
+    retry: RetryPolicy = DEFAULT_RETRY,
     idempotency_key: str | None = None,
     tokens: TokenCache | None = None,
     sleep: Callable[[float], None] = time.sleep,
@@ -164,7 +139,7 @@ def _run(
             tokens.forget_all()
             refreshed = True
             continue
-        if (status in RETRYABLE_STATUSES or status >= 500) and attempt <= retry.retries:
+        if is_retryable_status(status) and attempt <= retry.retries:
             sleep(retry.delay(attempt, _retry_after(headers)))
             continue
         if status >= 400:
@@ -174,6 +149,7 @@ def _run(
                 status=status,
                 attempts=attempt,
                 body=_excerpt(body),
+                **_retry_after_detail(headers),
             )
         decoded = decode_body(headers, body)
         _raise_vendor_error(action, inputs, status, headers, decoded)
@@ -401,6 +377,12 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
         return max(float(value), 0.0) if value is not None else None
     except ValueError:
         return None
+
+
+def _retry_after_detail(headers: Mapping[str, str]) -> dict[str, float]:
+    """Retry-After for whoever retries next (the runtime, when this call made no retries)."""
+    seconds = _retry_after(headers)
+    return {} if seconds is None else {"retry_after": seconds}
 
 
 def _excerpt(body: bytes) -> str:

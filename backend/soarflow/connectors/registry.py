@@ -118,6 +118,7 @@ class ConnectorRegistry:
                 action["outputs"],
                 action["title"],
                 output_from_input=action.get("outputs_from_input"),
+                directive=action.get("directive"),
             )
         for trigger in manifest.get("triggers", []):
             name = f"{connector.id}.{trigger['id']}"

@@ -553,6 +553,22 @@ def add_duration(value: Any, duration: Any) -> str:
     return _iso(_add_months(_datetime(value), months) + sign * delta)
 
 
+def duration_seconds(duration: str) -> float:
+    """An ISO 8601 duration in seconds, for timers and limits: a month counts 30 days and a year
+    365, since a timer's length cannot depend on the calendar it starts in."""
+    parsed = _DURATION.fullmatch(duration.strip())
+    if parsed is None:
+        raise ValueError(f"{duration!r} is not an ISO 8601 duration such as PT30M or P1D")
+    amount = {
+        name: float(text.replace(",", "."))
+        for name, text in parsed.groupdict(default="0").items()
+        if name != "sign"
+    }
+    days = amount["years"] * 365 + amount["months"] * 30 + amount["weeks"] * 7 + amount["days"]
+    seconds = ((days * 24 + amount["hours"]) * 60 + amount["minutes"]) * 60 + amount["seconds"]
+    return -seconds if parsed.group("sign") == "-" else seconds
+
+
 def _add_months(moment: datetime, months: int) -> datetime:
     """Calendar months: the day is clamped, so Jan 31 plus one month is the end of February."""
     if months == 0:

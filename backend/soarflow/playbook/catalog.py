@@ -20,6 +20,8 @@ class ActionSpec:
     title: str = ""
     # When set, a node's input of this name, if it is a schema, declares the node's output.
     output_from_input: str | None = None
+    # When set, the runtime carries the step out itself (variables, timers, ending the run).
+    directive: str | None = None
 
 
 @dataclass(frozen=True, eq=False)

@@ -75,7 +75,10 @@ class PlaybookVersion(SQLModel, table=True):
 
 
 class Run(SQLModel, table=True):
-    """A run of a playbook version. The runtime fills in the rest; lists count these now."""
+    """A run of a playbook version. Times the runtime writes are Unix seconds (floats): the
+    trace is written on every step, and floats cost SQLite no parsing."""
+
+    __table_args__ = (Index("ix_run_status_created", "status", "created_at"),)
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
     playbook_id: str = Field(
@@ -84,8 +87,44 @@ class Run(SQLModel, table=True):
         )
     )
     playbook_version: int
+    workspace_id: str = Field(max_length=36, index=True)
     status: str = Field(default="queued", max_length=16)
+    trigger_type: str = Field(default="", max_length=200)
+    trigger: Any = Field(default=None, sa_column=Column(JsonColumn))
+    variables: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JsonColumn))
+    context: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JsonColumn))
+    error: dict[str, Any] | None = Field(default=None, sa_column=Column(JsonColumn))
+    resubmitted_from: str | None = Field(default=None, max_length=36)
+    started_by: str | None = Field(default=None, max_length=36)
+    # Which server process drives the run, so that a restarted one takes over only orphans.
+    owner: str | None = Field(default=None, max_length=64)
+    started_at: float | None = None
+    ended_at: float | None = None
     created_at: datetime = _timestamp()
+
+
+class Step(SQLModel, table=True):
+    """One step instance of a run: a node in one loop iteration (`each_ip[3]/vt`)."""
+
+    __table_args__ = (UniqueConstraint("run_id", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: str = Field(
+        sa_column=Column(
+            String(36), ForeignKey("run.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    key: str = Field(max_length=2000)
+    node_id: str = Field(max_length=100)
+    status: str = Field(max_length=16)
+    inputs: Any = Field(default=None, sa_column=Column(JsonColumn))
+    output: Any = Field(default=None, sa_column=Column(JsonColumn))
+    error: dict[str, Any] | None = Field(default=None, sa_column=Column(JsonColumn))
+    attempts: int = 0
+    started_at: float | None = None
+    ended_at: float | None = None
+    wake_at: float | None = None
+    state: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JsonColumn))
 
 
 class PlaybookSummary(PlaybookBase):

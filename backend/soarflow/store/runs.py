@@ -1,0 +1,211 @@
+"""Runs and their step instances, written with SQLAlchemy Core: a run's changed steps and its own
+row go in one transaction per conductor turn, a multi-row INSERT or UPDATE each, since the ORM's
+per-row cost would be most of the runtime's."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Table, bindparam, delete, func, insert, select, update
+from sqlalchemy.engine import Connection, Engine
+
+from soarflow.runtime.state import RunState, Step
+from soarflow.store.models import Playbook, PlaybookVersion, Run, utcnow
+from soarflow.store.models import Step as StepRow
+
+RUN: Table = Run.__table__  # type: ignore[attr-defined]
+STEP: Table = StepRow.__table__  # type: ignore[attr-defined]
+VERSION: Table = PlaybookVersion.__table__  # type: ignore[attr-defined]
+PLAYBOOK: Table = Playbook.__table__  # type: ignore[attr-defined]
+UNFINISHED = ("queued", "running", "waiting")
+STEP_FIELDS = (
+    "node_id",
+    "status",
+    "inputs",
+    "output",
+    "error",
+    "attempts",
+    "started_at",
+    "ended_at",
+    "wake_at",
+    "state",
+)
+
+
+@dataclass(frozen=True)
+class RunHeader:
+    """What the runner needs to find a run's plan."""
+
+    id: str
+    playbook_id: str
+    playbook_version: int
+    workspace_id: str
+    status: str
+
+
+@dataclass(frozen=True)
+class NewRun:
+    playbook_id: str
+    playbook_version: int
+    workspace_id: str
+    trigger_type: str
+    trigger: Any
+    variables: dict[str, Any]
+    context: dict[str, Any]
+    owner: str
+    resubmitted_from: str | None = None
+    started_by: str | None = None
+
+
+class RunStore:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def create(self, run_id: str, new: NewRun) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(
+                insert(RUN).values(
+                    id=run_id,
+                    status="queued",
+                    created_at=utcnow(),
+                    **new.__dict__,
+                )
+            )
+
+    def header(self, run_id: str) -> RunHeader | None:
+        with self.engine.connect() as connection:
+            row = connection.execute(
+                select(
+                    RUN.c.id,
+                    RUN.c.playbook_id,
+                    RUN.c.playbook_version,
+                    RUN.c.workspace_id,
+                    RUN.c.status,
+                ).where(RUN.c.id == run_id)
+            ).first()
+        return None if row is None else RunHeader(*row)
+
+    def load(self, run_id: str) -> RunState | None:
+        with self.engine.connect() as connection:
+            run = connection.execute(select(RUN).where(RUN.c.id == run_id)).mappings().first()
+            if run is None:
+                return None
+            rows = connection.execute(
+                select(STEP).where(STEP.c.run_id == run_id).order_by(STEP.c.id)
+            ).mappings()
+            steps = {row["key"]: _step(row) for row in rows}
+        state = RunState(
+            id=run["id"],
+            trigger=run["trigger"],
+            variables=run["variables"] or {},
+            context=run["context"] or {},
+            workspace_id=run["workspace_id"],
+            status=run["status"],
+            error=run["error"],
+            started_at=run["started_at"],
+            ended_at=run["ended_at"],
+            steps=steps,
+        )
+        state.saved = set(steps)
+        state.wakes = {key: step.wake_at for key, step in steps.items() if step.wake_at}
+        return state
+
+    def save(self, state: RunState) -> None:
+        """Write what changed in one transaction: new steps, changed steps, the run row."""
+        with self.engine.begin() as connection:
+            self._write(connection, state)
+        state.saved = (state.saved | state.dirty) - state.deleted - {""}
+        state.dirty.clear()
+        state.deleted.clear()
+
+    def _write(self, connection: Connection, state: RunState) -> None:
+        if state.deleted:
+            connection.execute(
+                delete(STEP).where(STEP.c.run_id == state.id, STEP.c.key.in_(state.deleted))
+            )
+        changed = [state.steps[key] for key in state.dirty if key in state.steps]
+        new = [step for step in changed if step.key not in state.saved]
+        old = [step for step in changed if step.key in state.saved]
+        if new:
+            connection.execute(insert(STEP), [_row(state.id, step) for step in new])
+        if old:
+            connection.execute(
+                update(STEP)
+                .where(STEP.c.run_id == bindparam("b_run"), STEP.c.key == bindparam("b_key"))
+                .values({name: bindparam(name) for name in STEP_FIELDS}),
+                [{"b_run": state.id, "b_key": step.key, **_fields(step)} for step in old],
+            )
+        if "" in state.dirty:
+            connection.execute(
+                update(RUN)
+                .where(RUN.c.id == state.id)
+                .values(
+                    status=state.status,
+                    error=state.error,
+                    variables=state.variables,
+                    started_at=state.started_at,
+                    ended_at=state.ended_at,
+                )
+            )
+
+    def unfinished(self) -> list[str]:
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(RUN.c.id).where(RUN.c.status.in_(UNFINISHED)).order_by(RUN.c.created_at)
+            )
+            return [row[0] for row in rows]
+
+    def claim(self, run_id: str, owner: str) -> bool:
+        """Take over a run another (dead) server owned; False when this server has it already."""
+        with self.engine.begin() as connection:
+            result = connection.execute(
+                update(RUN)
+                .where(RUN.c.id == run_id, func.coalesce(RUN.c.owner, "") != owner)
+                .values(owner=owner)
+            )
+        return bool(result.rowcount)
+
+    def document(self, playbook_id: str, version: int) -> dict[str, Any] | None:
+        with self.engine.connect() as connection:
+            row = connection.execute(
+                select(VERSION.c.document).where(
+                    VERSION.c.playbook_id == playbook_id, VERSION.c.number == version
+                )
+            ).first()
+        return None if row is None else dict(row[0])
+
+
+def _fields(step: Step) -> dict[str, Any]:
+    return {
+        "node_id": step.node_id,
+        "status": step.status,
+        "inputs": step.inputs,
+        "output": step.output,
+        "error": step.error,
+        "attempts": step.attempts,
+        "started_at": step.started_at,
+        "ended_at": step.ended_at,
+        "wake_at": step.wake_at,
+        "state": step.state,
+    }
+
+
+def _row(run_id: str, step: Step) -> dict[str, Any]:
+    return {"run_id": run_id, "key": step.key, **_fields(step)}
+
+
+def _step(row: Any) -> Step:
+    return Step(
+        key=row["key"],
+        node_id=row["node_id"],
+        status=row["status"],
+        inputs=row["inputs"],
+        output=row["output"],
+        error=row["error"],
+        attempts=row["attempts"],
+        started_at=row["started_at"],
+        ended_at=row["ended_at"],
+        wake_at=row["wake_at"],
+        state=row["state"] or {},
+    )
