@@ -121,10 +121,14 @@ def app(database_url: str, tmp_path: Path, connectors_dir: Path) -> Iterator[Fla
         var_dir=tmp_path / "var",
         # The fakes that stand in for vendors' APIs listen on loopback.
         allowed_networks="127.0.0.0/8",
+        # A manual run goes to its end (or first wait) inside the request that starts it.
+        executor="inline",
     )
     app = create_app(settings, catalog=FIXTURE_CATALOG)
     app.config["TESTING"] = True
     yield app
+    if "soarflow.runner" in app.extensions:
+        app.extensions["soarflow.runner"].close()
     app.extensions["soarflow.engine"].dispose()
 
 

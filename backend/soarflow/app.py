@@ -16,6 +16,7 @@ from soarflow.api import (
     extensions,
     meta,
     playbooks,
+    runs,
     sessions,
     tokens,
     users,
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None, *, catalog: ActionCatalog | Non
         connectors.bp,
         connections.bp,
         playbooks.bp,
+        runs.bp,
     ):
         app.register_blueprint(blueprint)
     web.init_app(app, settings.frontend_dir)

@@ -22,6 +22,10 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8080
     admin_password: str | None = None
+    # How steps run: "threads" (a bounded pool; the server's default) or "inline" (each run
+    # goes to its end, or its first wait, inside the request that starts it: tests).
+    executor: str = "threads"
+    step_threads: int = 64
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
@@ -37,4 +41,6 @@ class Settings:
             var_dir=var_dir,
             allowed_networks=environ.get("SOARFLOW_ALLOWED_NETWORKS", ""),
             secret_keys=environ.get("SOARFLOW_SECRET_KEYS", ""),
+            executor=environ.get("SOARFLOW_EXECUTOR", "threads"),
+            step_threads=int(environ.get("SOARFLOW_STEP_THREADS", "64")),
         )

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import socket
+import time
 from typing import Any
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 from sqlmodel import Session
 
+from soarflow.api.extensions import runner
 from soarflow.app import create_app
 from soarflow.bootstrap import ADMIN, BootstrapError, ensure_first_owner
 from soarflow.config import Settings
 from soarflow.store.db import make_engine
 from soarflow.store.migrate import pending_revisions
+
+log = logging.getLogger(__name__)
 
 
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
@@ -56,4 +63,22 @@ def serve(settings: Settings, *, host: str, port: int, workers: int, threads: in
         # gunicorn's control socket is one path per user: two servers on a machine would share it.
         "control_socket_disable": True,
     }
-    _Gunicorn(create_app(settings), options).run()
+    app = create_app(settings)
+    # Shared by this server's workers, new on every start: runs another instance owned (one
+    # that died) are taken over, runs a sibling worker drives are not.
+    app.config["SOARFLOW_OWNER"] = f"{socket.gethostname()}:{os.getpid()}:{int(time.time())}"
+    options["post_worker_init"] = lambda _worker: _start_runtime(app)
+    options["worker_exit"] = lambda _server, _worker: _stop_runtime(app)
+    _Gunicorn(app, options).run()
+
+
+def _start_runtime(app: Flask) -> None:
+    with app.app_context():
+        resumed = runner().resume_all()
+    if resumed:
+        log.warning("resumed %d unfinished run(s)", len(resumed))
+
+
+def _stop_runtime(app: Flask) -> None:
+    with app.app_context():
+        runner().close()

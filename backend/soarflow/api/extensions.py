@@ -3,6 +3,9 @@ and the action catalog."""
 
 from __future__ import annotations
 
+import threading
+from typing import Any
+
 from flask import Flask, current_app, g
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -10,14 +13,21 @@ from sqlmodel import Session
 from soarflow.config import Settings
 from soarflow.connectors import ConnectorRegistry
 from soarflow.playbook import ActionCatalog
+from soarflow.runtime.actions import ConnectorActions
+from soarflow.runtime.executors import InlineExecutor, ThreadExecutor
+from soarflow.runtime.runner import Runner
 from soarflow.security.outbound import OutboundPolicy
 from soarflow.security.secret_box import SecretBox, load_secret_box
+from soarflow.store import connections
+from soarflow.store.runs import RunStore
 
 _ENGINE = "soarflow.engine"
 _CATALOG = "soarflow.catalog"
 _REGISTRY = "soarflow.registry"
 _SETTINGS = "soarflow.settings"
 _SECRET_BOX = "soarflow.secret_box"  # noqa: S105 (a dictionary key, not a secret)
+_RUNNER = "soarflow.runner"
+_RUNNER_LOCK = threading.Lock()
 
 
 def init_app(
@@ -66,6 +76,41 @@ def action_catalog() -> ActionCatalog:
     """What playbooks are validated against: the registry, unless a test hands in another."""
     catalog: ActionCatalog = current_app.extensions[_CATALOG]
     return catalog
+
+
+def runner() -> Runner:
+    """The app's runtime, made on first use: after gunicorn forks, since it starts threads."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    with _RUNNER_LOCK:
+        if _RUNNER not in app.extensions:
+            app.extensions[_RUNNER] = make_runner(app)
+    found: Runner = app.extensions[_RUNNER]
+    return found
+
+
+def make_runner(app: Flask) -> Runner:
+    settings: Settings = app.extensions[_SETTINGS]
+    engine: Engine = app.extensions[_ENGINE]
+
+    def lookup(workspace_id: str, reference: str) -> tuple[str, dict[str, Any]] | None:
+        with app.app_context(), Session(engine) as session:
+            found = connections.find_for_run(
+                session, workspace_id=workspace_id, reference=reference
+            )
+            if found is None:
+                return None
+            return found.connector_id, {**found.fields, **secret_box().decrypt(found.secrets)}
+
+    policy = OutboundPolicy.from_env({"SOARFLOW_ALLOWED_NETWORKS": settings.allowed_networks})
+    inline = settings.executor == "inline"
+    return Runner(
+        store=RunStore(engine),
+        catalog=app.extensions[_CATALOG],
+        actions=ConnectorActions(app.extensions[_REGISTRY], lookup, policy),
+        executor=InlineExecutor() if inline else ThreadExecutor(settings.step_threads),
+        timer_thread=True,
+        owner=app.config.get("SOARFLOW_OWNER"),
+    )
 
 
 def db_session() -> Session:

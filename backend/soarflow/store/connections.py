@@ -78,3 +78,11 @@ def record_test(session: Session, *, connection: Connection, ok: bool, reason: s
 def delete_connection(session: Session, *, connection: Connection) -> None:
     session.delete(connection)
     session.flush()
+
+
+def find_for_run(session: Session, *, workspace_id: str, reference: str) -> Connection | None:
+    """The connection a playbook node names, by id or by name, in the run's workspace."""
+    found = session.get(Connection, reference)
+    if found is not None and found.workspace_id == workspace_id:
+        return found
+    return find_by_name(session, workspace_id=workspace_id, name=reference)

@@ -417,3 +417,69 @@ class ConnectionPublic(SQLModel):
 class ConnectionList(SQLModel):
     data: list[ConnectionPublic]
     total: int
+
+
+def _moment(seconds: float | None) -> datetime | None:
+    return None if seconds is None else datetime.fromtimestamp(seconds, UTC)
+
+
+class RunSummary(SQLModel):
+    id: str
+    playbook_id: str
+    playbook_version: int
+    workspace_id: str
+    status: str
+    trigger_type: str
+    error: dict[str, Any] | None
+    resubmitted_from: str | None
+    started_by: str | None
+    created_at: UtcDatetime
+    started_at: datetime | None
+    ended_at: datetime | None
+
+    @classmethod
+    def of(cls, run: Run) -> RunSummary:
+        return cls.model_validate(
+            run, update={"started_at": _moment(run.started_at), "ended_at": _moment(run.ended_at)}
+        )
+
+
+class StepPublic(SQLModel):
+    key: str
+    node_id: str
+    status: str
+    inputs: Any
+    output: Any
+    error: dict[str, Any] | None
+    attempts: int
+    started_at: datetime | None
+    ended_at: datetime | None
+    wake_at: datetime | None
+
+    @classmethod
+    def of(cls, step: Step) -> StepPublic:
+        return cls.model_validate(
+            step,
+            update={
+                "started_at": _moment(step.started_at),
+                "ended_at": _moment(step.ended_at),
+                "wake_at": _moment(step.wake_at),
+            },
+        )
+
+
+class RunPublic(RunSummary):
+    trigger: Any
+    variables: dict[str, Any]
+    steps: list[StepPublic]
+
+
+class RunPage(SQLModel):
+    data: list[RunSummary]
+    total: int
+    next: str | None
+
+
+class RunStarted(SQLModel):
+    id: str
+    status: str

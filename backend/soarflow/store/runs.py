@@ -4,11 +4,16 @@ per-row cost would be most of the runtime's."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Session, col
+from sqlmodel import select as select_model
 
 from soarflow.runtime.state import RunState, Step
 from soarflow.store.models import Playbook, PlaybookVersion, Run, utcnow
@@ -209,3 +214,48 @@ def _step(row: Any) -> Step:
         wake_at=row["wake_at"],
         state=row["state"] or {},
     )
+
+
+def list_runs(
+    session: Session,
+    *,
+    workspace_ids: Sequence[str],
+    offset: int,
+    limit: int,
+    playbook_id: str | None = None,
+    status: str | None = None,
+    trigger_type: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> tuple[Sequence[Run], int]:
+    """Runs newest first, filtered; and how many match in all."""
+    conditions: list[ColumnElement[bool]] = [col(Run.workspace_id).in_(workspace_ids)]
+    if playbook_id is not None:
+        conditions.append(col(Run.playbook_id) == playbook_id)
+    if status is not None:
+        conditions.append(col(Run.status) == status)
+    if trigger_type is not None:
+        conditions.append(col(Run.trigger_type) == trigger_type)
+    if since is not None:
+        conditions.append(col(Run.created_at) >= since)
+    if until is not None:
+        conditions.append(col(Run.created_at) < until)
+    total = session.exec(select_model(func.count()).select_from(Run).where(*conditions)).one()
+    query = (
+        select_model(Run)
+        .where(*conditions)
+        .order_by(col(Run.created_at).desc(), col(Run.id))
+        .offset(offset)
+        .limit(limit)
+    )
+    return session.exec(query).all(), total
+
+
+def get_run(session: Session, *, run_id: str) -> Run | None:
+    return session.get(Run, run_id)
+
+
+def run_steps(session: Session, *, run_id: str) -> Sequence[StepRow]:
+    return session.exec(
+        select_model(StepRow).where(col(StepRow.run_id) == run_id).order_by(col(StepRow.id))
+    ).all()
