@@ -109,6 +109,85 @@ def validate(file: Path, as_json: bool) -> None:
     sys.exit(1 if problems else 0)
 
 
+@main.command("run")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--input",
+    "input_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The trigger payload (JSON). Empty when not given.",
+)
+@click.option(
+    "--mock",
+    "mocks",
+    multiple=True,
+    metavar="NODE=RESULT.json",
+    help='A node\'s result instead of its action: {"output": ...}, or {"status": "failed", '
+    '"error": {...}}, or a list of these, one per attempt.',
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the trace as JSON.")
+def run_playbook(
+    file: Path, input_file: Path | None, mocks: tuple[str, ...], as_json: bool
+) -> None:
+    """Rehearse a playbook: run it inline against a temporary store and print the trace.
+    Exit 0 when the run succeeds, 1 when it does not, 2 when it cannot start."""
+    import tempfile
+
+    from soarflow.runtime.rehearsal import InvalidPlaybook, Rehearsal, rehearse, trace
+    from soarflow.security.outbound import OutboundPolicy
+    from soarflow.store.migrate import upgrade as run_upgrade
+
+    document = _read_document(file)
+    trigger = _read_document(input_file) if input_file else {}
+    settings = Settings.from_env()
+    registry = ConnectorRegistry.load(settings.connectors_dir)
+    rehearsal = Rehearsal(document, trigger, dict(_mock(spec) for spec in mocks))
+    policy = OutboundPolicy.from_env({"SOARFLOW_ALLOWED_NETWORKS": settings.allowed_networks})
+    with tempfile.TemporaryDirectory(prefix="soarflow-run-") as folder:
+        url = f"sqlite:///{folder}/run.db"
+        run_upgrade(url)
+        engine = make_engine(url)
+        try:
+            state = rehearse(rehearsal, engine=engine, registry=registry, policy=policy)
+        except InvalidPlaybook as invalid:
+            for problem in invalid.problems:
+                click.echo(_problem_line(problem), err=True)
+            _fail(f"{file}: {len(invalid.problems)} problem(s); nothing ran")
+        finally:
+            engine.dispose()
+    result = trace(state)
+    if as_json:
+        click.echo(json.dumps(result, indent=2))
+    else:
+        _print_trace(result)
+    sys.exit(0 if state.status == "succeeded" else 1)
+
+
+def _mock(spec: str) -> tuple[str, list[dict[str, Any]]]:
+    node_id, separator, path = spec.partition("=")
+    if not separator or not node_id or not path:
+        _fail(f"--mock {spec}: write it as NODE=RESULT.json")
+    result = _read_document(Path(path))
+    results = result if isinstance(result, list) else [result]
+    if not results or not all(isinstance(item, dict) for item in results):
+        _fail(f"--mock {spec}: a result is a JSON object, or a list of them")
+    return node_id, results
+
+
+def _print_trace(result: dict[str, Any]) -> None:
+    for step in result["steps"]:
+        line = f"{step['status']:<10} {step['key']}"
+        if step["attempts"] > 1:
+            line += f"  ({step['attempts']} attempts)"
+        if step["error"]:
+            line += f"  {step['error'].get('code')}: {step['error'].get('message')}"
+        click.echo(line)
+    ending = f"run {result['status']}"
+    if result["error"]:
+        ending += f": {result['error'].get('message')}"
+    click.echo(ending)
+
+
 def _read_document(file: Path) -> Any:
     try:
         raw = file.read_bytes()

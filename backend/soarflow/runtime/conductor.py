@@ -133,6 +133,7 @@ class Turn:
     def new_step(self, key: str, node_id: str, status: str) -> Step:
         step = Step(key, node_id, status, started_at=self.now)
         self.state.steps[key] = step
+        self.state.created.append(key)
         self.state.deleted.discard(key)
         self.touch(step)
         return step
@@ -393,6 +394,7 @@ class Turn:
             del self.state.steps[key]
             self.state.wakes.pop(key, None)
         self.state.dirty -= keys
+        self.state.saved -= keys
         self.state.deleted |= keys
 
 

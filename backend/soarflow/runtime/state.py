@@ -59,6 +59,8 @@ class RunState:
     dirty: set[str] = field(default_factory=set)
     deleted: set[str] = field(default_factory=set)
     saved: set[str] = field(default_factory=set)
+    # Steps made since the last save, in the order they were made (the trace's order).
+    created: list[str] = field(default_factory=list)
     # Steps with a timer, and action steps an executor is carrying out.
     wakes: dict[str, float] = field(default_factory=dict)
     in_flight: set[str] = field(default_factory=set)

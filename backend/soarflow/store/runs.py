@@ -120,7 +120,8 @@ class RunStore:
         """Write what changed in one transaction: new steps, changed steps, the run row."""
         with self.engine.begin() as connection:
             self._write(connection, state)
-        state.saved = (state.saved | state.dirty) - state.deleted - {""}
+        state.saved = (state.saved | set(state.created) | state.dirty) - state.deleted - {""}
+        state.created.clear()
         state.dirty.clear()
         state.deleted.clear()
 
@@ -129,9 +130,11 @@ class RunStore:
             connection.execute(
                 delete(STEP).where(STEP.c.run_id == state.id, STEP.c.key.in_(state.deleted))
             )
-        changed = [state.steps[key] for key in state.dirty if key in state.steps]
-        new = [step for step in changed if step.key not in state.saved]
-        old = [step for step in changed if step.key in state.saved]
+        new_keys = dict.fromkeys(
+            k for k in state.created if k in state.steps and k not in state.saved
+        )
+        new = [state.steps[key] for key in new_keys]
+        old = [state.steps[key] for key in state.dirty if key in state.saved and key in state.steps]
         if new:
             connection.execute(insert(STEP), [_row(state.id, step) for step in new])
         if old:
