@@ -35,6 +35,7 @@ class Settings:
             frontend_dir=Path(
                 environ.get("SOARFLOW_FRONTEND_DIR", REPO_ROOT / "frontend" / "dist")
             ),
+            connectors_dir=Path(environ.get("SOARFLOW_CONNECTORS_DIR", REPO_ROOT / "connectors")),
             host=environ.get("SOARFLOW_HOST", "127.0.0.1"),
             port=int(environ.get("SOARFLOW_PORT", "8080")),
             admin_password=environ.get("SOARFLOW_ADMIN_PASSWORD") or None,

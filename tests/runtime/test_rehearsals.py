@@ -19,6 +19,8 @@ from soarflow.connectors.registry import ConnectorRegistry
 from soarflow.runtime.rehearsal import InvalidPlaybook, Rehearsal, rehearse, trace
 from soarflow.runtime.state import RunState
 
+EXPECT_KEYS = {"status", "error_code", "steps", "variables", "absent"}
+STEP_KEYS = {"status", "output", "attempts", "error_code", "state"}
 CASES = sorted((Path(__file__).parent / "rehearsals").glob("*.yaml"))
 
 
@@ -30,11 +32,12 @@ def registry() -> ConnectorRegistry:
 @pytest.mark.parametrize("path", CASES, ids=[path.stem for path in CASES])
 def test_rehearsal(path: Path, engine: Engine, registry: ConnectorRegistry) -> None:
     case = yaml.safe_load(path.read_text())
+    assert set(case["expect"]) <= EXPECT_KEYS, f"unknown expectations in {path.name}"
     rehearsal = Rehearsal(case["playbook"], case.get("trigger", {}), case.get("mocks", {}))
     try:
         state = rehearse(rehearsal, engine=engine, registry=registry)
     except InvalidPlaybook as invalid:
-        pytest.fail(f"invalid playbook:\n{json.dumps(invalid.problems, indent=1)}")
+        pytest.fail(f"invalid playbook:\n{json.dumps(invalid.problems, indent=1)}", pytrace=False)
     wrong = mismatches(state, case["expect"])
     shown = json.dumps(trace(state), indent=1, default=str)
     assert not wrong, f"{case['description']}\n" + "\n".join(wrong) + f"\ntrace:\n{shown}"
@@ -54,6 +57,7 @@ def mismatches(state: RunState, expect: dict[str, Any]) -> list[str]:
             wrong.append(f"step {key}: missing")
             continue
         wanted = wanted if isinstance(wanted, dict) else {"status": wanted}
+        assert set(wanted) <= STEP_KEYS, f"unknown expectations for step {key}"
         got = {
             "status": step.status,
             "output": step.output,
@@ -71,5 +75,5 @@ def mismatches(state: RunState, expect: dict[str, Any]) -> list[str]:
         for name, value in expect.get("variables", {}).items()
         if state.variables.get(name) != value
     ]
-    wrong += [f"step {key}: should not exist" for key in expect.get("absent", ()) if key in state.steps]
-    return wrong
+    absent = [key for key in expect.get("absent", ()) if key in state.steps]
+    return wrong + [f"step {key}: should not exist" for key in absent]

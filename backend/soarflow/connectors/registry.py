@@ -119,6 +119,7 @@ class ConnectorRegistry:
                 action["title"],
                 output_from_input=action.get("outputs_from_input"),
                 directive=action.get("directive"),
+                item_inputs=frozenset(action.get("item_inputs", ())),
             )
         for trigger in manifest.get("triggers", []):
             name = f"{connector.id}.{trigger['id']}"

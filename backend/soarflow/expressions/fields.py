@@ -27,7 +27,11 @@ STATUS: Schema = {"type": "string", "description": "succeeded, failed, skipped o
 ERROR: Schema = {
     "type": ["object", "null"],
     "description": "why the step failed, or null",
-    "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+    "properties": {
+        "code": {"type": "string"},
+        "message": {"type": "string"},
+        "details": {"type": "object"},
+    },
 }
 RUN: Schema = {
     "type": "object",
@@ -97,11 +101,14 @@ class NodeScope:
         node: NodeRef,
         *,
         sees_own_body: bool = False,
+        per_item: bool = False,
     ) -> None:
         self.graph = graph
         self.catalog = catalog
         self.node = node
         self.sees_own_body = sees_own_body
+        # An input evaluated once per item of a list: `item` is that item, of any shape.
+        self.per_item = per_item
 
     @cached_property
     def enclosing(self) -> list[NodeRef]:
@@ -130,6 +137,8 @@ class NodeScope:
             return self._within(self.trigger_schema, rest, "trigger")
         if root == "steps":
             return self._step(rest)
+        if root == "item" and self.per_item:
+            return self._within({}, rest, root)
         if root in ("item", "index"):
             if not self.loops:
                 return Unresolved(

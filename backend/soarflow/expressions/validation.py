@@ -29,7 +29,11 @@ def check_expressions(ctx: ValidationContext) -> Iterator[Problem]:
     for node in graph.node_list:
         if graph.by_id[node.id] is not node:
             continue
-        scopes: dict[bool, NodeScope] = {}
+        scopes: dict[tuple[bool, bool], NodeScope] = {}
+        spec = (
+            ctx.catalog.get_action(str(node.data.get("action"))) if node.kind == "action" else None
+        )
+        item_inputs = spec.item_inputs if spec else frozenset()
         for field in EXPRESSION_FIELDS:
             if field not in node.data:
                 continue
@@ -47,11 +51,13 @@ def check_expressions(ctx: ValidationContext) -> Iterator[Problem]:
                     )
                     continue
                 after_body = node.kind == "until" and field == "condition"
-                if after_body not in scopes:
-                    scopes[after_body] = NodeScope(
-                        graph, ctx.catalog, node, sees_own_body=after_body
+                per_item = field == "inputs" and len(parts) > 3 and parts[3] in item_inputs
+                key = (after_body, per_item)
+                if key not in scopes:
+                    scopes[key] = NodeScope(
+                        graph, ctx.catalog, node, sees_own_body=after_body, per_item=per_item
                     )
-                yield from _reference_problems(scopes[after_body], node, parts, analysed)
+                yield from _reference_problems(scopes[key], node, parts, analysed)
 
 
 @lru_cache(maxsize=4096)

@@ -22,6 +22,8 @@ class ActionSpec:
     output_from_input: str | None = None
     # When set, the runtime carries the step out itself (variables, timers, ending the run).
     directive: str | None = None
+    # Inputs evaluated once per item of a list, with `item` bound (Filter array's condition).
+    item_inputs: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, eq=False)

@@ -277,8 +277,8 @@ class Turn:
     def start_action(self, step: Step, node: PlanNode, prefix: str) -> None:
         directive = directives.DIRECTIVES.get(node.directive or "")
         raw = node.data.get("inputs", {})
-        if directive is not None:
-            raw = {name: value for name, value in raw.items() if name not in directive.raw_inputs}
+        if node.item_inputs:
+            raw = {name: value for name, value in raw.items() if name not in node.item_inputs}
         inputs = evaluate(raw, self.scope(prefix), path=node.path + ".inputs")
         step.inputs = _masked(inputs, node.secret_inputs)
         if directive is not None:

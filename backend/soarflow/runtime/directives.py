@@ -41,8 +41,6 @@ Run = Callable[["Turn", Step, PlanNode, Mapping[str, Any], str], None]
 @dataclass(frozen=True)
 class Directive:
     run: Run
-    # Inputs the directive evaluates itself (filter array's condition, once per item).
-    raw_inputs: frozenset[str] = frozenset()
 
 
 def initial_variables(plan: Plan) -> dict[str, Any]:
@@ -149,5 +147,5 @@ DIRECTIVES: dict[str, Directive] = {
     "increment_variable": Directive(increment_variable),
     "delay": Directive(delay),
     "terminate": Directive(terminate),
-    "filter_array": Directive(filter_array, frozenset({"where"})),
+    "filter_array": Directive(filter_array),
 }

@@ -40,6 +40,7 @@ class PlanNode:
     handled: set[str] = field(default_factory=set)
     directive: str | None = None
     secret_inputs: frozenset[str] = frozenset()
+    item_inputs: frozenset[str] = frozenset()
     retry: RetryPolicy = DEFAULT_RETRY
     timeout: float | None = None
     path: str = "$.trigger"  # where the node sits in the document, for error messages
@@ -101,6 +102,7 @@ def _plan_node(
     spec = catalog.get_action(str(data.get("action")))
     if spec is not None:
         node.directive = spec.directive
+        node.item_inputs = spec.item_inputs
         node.secret_inputs = frozenset(
             name
             for name, field_schema in spec.input_schema.get("properties", {}).items()
