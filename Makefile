@@ -57,6 +57,7 @@ test: lint typecheck test-frontend test-python
 
 bench: $(BIN)/soarflow
 	$(BIN)/python -m bench.validate
+	$(BIN)/python -m bench.runtime
 
 clean:
 	rm -rf $(VENV) frontend/node_modules frontend/dist var test-results

@@ -4,6 +4,7 @@ the skip-or-fail rule for missing services."""
 from __future__ import annotations
 
 import copy
+import itertools
 import os
 from dataclasses import dataclass
 from typing import Any
@@ -94,8 +95,72 @@ FIXTURE_CATALOG = StaticCatalog(
                 },
             },
         ),
+        # Core actions as connectors/core declares them, so that playbooks the runtime carries
+        # out (the app validates and compiles plans with this catalog) validate here too.
+        ActionSpec(
+            "core.compose",
+            input_schema={
+                "type": "object",
+                "required": ["value"],
+                "properties": {"value": {"title": "Value"}},
+            },
+        ),
+        ActionSpec(
+            "core.http_request",
+            input_schema={
+                "type": "object",
+                "required": ["url"],
+                "properties": {
+                    "method": {"type": "string", "enum": ["GET", "POST", "PUT", "PATCH", "DELETE"]},
+                    "url": {"type": "string", "format": "uri"},
+                    "headers": {"type": "object", "additionalProperties": {"type": "string"}},
+                    "query": {"type": "object", "additionalProperties": {"type": "string"}},
+                    "body": {},
+                },
+            },
+            output_schema={
+                "type": "object",
+                "properties": {
+                    "status": {"type": "integer"},
+                    "headers": {"type": "object", "additionalProperties": {"type": "string"}},
+                    "body": {},
+                },
+            },
+        ),
+        ActionSpec(
+            "core.delay",
+            input_schema={
+                "type": "object",
+                "properties": {
+                    "duration": {"type": "string"},
+                    "until": {"type": "string", "format": "date-time"},
+                },
+            },
+            output_schema={"type": "null"},
+            directive="delay",
+        ),
+        ActionSpec(
+            "core.terminate",
+            input_schema={
+                "type": "object",
+                "required": ["status"],
+                "properties": {
+                    "status": {"type": "string", "enum": ["succeeded", "failed", "cancelled"]},
+                    "code": {"type": "string"},
+                    "message": {"type": "string"},
+                },
+            },
+            output_schema={
+                "type": "object",
+                "properties": {"status": {"type": "string"}, "message": {"type": "string"}},
+            },
+            directive="terminate",
+        ),
     ],
     triggers=[
+        TriggerSpec(
+            "soarflow.manual", output_schema={"type": "object", "additionalProperties": True}
+        ),
         TriggerSpec(
             "soarflow.incident_created",
             output_schema={
@@ -122,7 +187,7 @@ FIXTURE_CATALOG = StaticCatalog(
                     },
                 },
             },
-        )
+        ),
     ],
 )
 
@@ -176,3 +241,15 @@ def enrich_ips(**changes: Any) -> dict[str, Any]:
     document = copy.deepcopy(ENRICH_IPS)
     document.update(changes)
     return document
+
+
+def manual_chain(*nodes: dict[str, Any], name: str = "chain") -> dict[str, Any]:
+    """A playbook run by hand: its action nodes one after the other, the trigger `t` first."""
+    ids = ["t", *(str(node["id"]) for node in nodes)]
+    return {
+        "format": "soarflow.playbook/v1",
+        "name": name,
+        "trigger": {"id": "t", "type": "soarflow.manual"},
+        "nodes": [{"kind": "action", **node} for node in nodes],
+        "edges": [{"source": a, "target": b} for a, b in itertools.pairwise(ids)],
+    }

@@ -15,9 +15,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from soarflow.api.auth import AUTHENTICATED, PUBLIC, declared_rule
-from soarflow.api.extensions import db_session, secret_box
+from soarflow.api.extensions import db_session, runner, secret_box
 from soarflow.app import create_app
 from soarflow.config import Settings
+from soarflow.runtime.runner import RunRequest
 from soarflow.security.roles import Permission, Role, grants
 from soarflow.store import access, connections
 from soarflow.store import playbooks as playbook_repo
@@ -31,6 +32,8 @@ ROUTES = sorted(
     for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"})
 )
 _unique = itertools.count()
+# A trigger the matrix's playbook runs to its end with, calling nothing outside.
+NO_ENTITIES = {"id": "INC-1", "entities": []}
 
 
 def bodies(endpoint: str) -> Any:
@@ -52,6 +55,7 @@ def bodies(endpoint: str) -> Any:
             "spec": {"openapi": "3.1.0", "info": {"title": "m", "version": "1"}, "paths": {}},
         },
         "auth.login": {"username": "nobody", "password": "wrong password!"},
+        "runs.start": {"trigger": NO_ENTITIES},
     }.get(endpoint, {})
 
 
@@ -77,6 +81,11 @@ def fresh_targets(app: Flask, owner: Person) -> dict[str, str]:
             secrets=secret_box().encrypt({}),
         )
         session.commit()
+        run_id = runner().submit(
+            RunRequest(
+                playbook.id, playbook.version, owner.workspace_id, playbook.name, NO_ENTITIES
+            )
+        )
         return {
             "playbook_id": playbook.id,
             "number": "1",
@@ -86,6 +95,7 @@ def fresh_targets(app: Flask, owner: Person) -> dict[str, str]:
             "page": "playbooks/some-page",
             "connector_id": "soarflow",
             "connection_id": connection.id,
+            "run_id": run_id,
         }
 
 
@@ -105,8 +115,12 @@ def call(client: FlaskClient, method: str, url: str, endpoint: str) -> Any:
 
 
 def error_code(response: Any) -> str | None:
+    """The code of an error body; a run's own `error` field (null, or why it failed) is not one."""
     body = response.get_json(silent=True)
-    return body["error"]["code"] if isinstance(body, dict) and "error" in body else None
+    if not isinstance(body, dict) or set(body) != {"error"}:
+        return None
+    code: str = body["error"]["code"]
+    return code
 
 
 @pytest.mark.parametrize(

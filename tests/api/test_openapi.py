@@ -11,7 +11,7 @@ from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate as validate_spec
 
 from soarflow.api.openapi import undocumented_routes
-from tests.fixtures import enrich_ips
+from tests.fixtures import enrich_ips, manual_chain
 
 
 def spec(client: FlaskClient) -> dict[str, Any]:
@@ -68,3 +68,22 @@ def test_real_responses_fit_the_documented_schemas(client: FlaskClient) -> None:
     fits(document, "/api/v1/playbooks/validate", "post", 200, result)
     missing = client.get("/api/v1/playbooks/nope")
     fits(document, item, "get", 404, missing.json)
+
+
+def test_run_responses_fit_the_documented_schemas(client: FlaskClient) -> None:
+    document = spec(client)
+    compose = {"id": "a", "action": "core.compose", "inputs": {"value": "{{ trigger }}"}}
+    playbook_id = client.post("/api/v1/playbooks", json=manual_chain(compose)).json["id"]
+    started = client.post(f"/api/v1/playbooks/{playbook_id}/runs", json={"trigger": {"n": 1}})
+    fits(document, "/api/v1/playbooks/{playbook_id}/runs", "post", 202, started.json)
+    run_id = started.json["id"]
+    item = "/api/v1/runs/{run_id}"
+    fits(document, item, "get", 200, client.get(f"/api/v1/runs/{run_id}").json)
+    fits(document, "/api/v1/runs", "get", 200, client.get("/api/v1/runs?limit=1").json)
+    resubmitted = client.post(f"/api/v1/runs/{run_id}/resubmit")
+    fits(document, item + "/resubmit", "post", 202, resubmitted.json)
+    fits(document, item + "/cancel", "post", 409, client.post(f"/api/v1/runs/{run_id}/cancel").json)
+    fits(
+        document, item + "/restart", "post", 409, client.post(f"/api/v1/runs/{run_id}/restart").json
+    )
+    fits(document, item, "get", 404, client.get("/api/v1/runs/nope").json)

@@ -58,7 +58,12 @@ PLAYBOOK: dict[str, Any] = {
     "name": "slow calls in a loop, then one more",
     "trigger": {"id": "t", "type": "soarflow.manual"},
     "nodes": [
-        {"id": "each", "kind": "foreach", "items": "{{ trigger.items }}", "concurrency": 2},
+        {
+            "id": "each",
+            "kind": "foreach",
+            "items": "{{ trigger.items }}",
+            "concurrency": CONCURRENCY,
+        },
         {
             "id": "call",
             "kind": "action",
@@ -112,10 +117,12 @@ def slowecho_manifest(fake_url: str) -> dict[str, Any]:
     }
 
 
-@dataclass(frozen=True)
+@dataclass
 class Call:
     key: str | None
     body: Any
+    life: int  # which start of the server made it: 1, 2 or 3
+    answered: bool = False
 
 
 class SlowEcho:
@@ -124,6 +131,7 @@ class SlowEcho:
 
     def __init__(self, delay: float) -> None:
         self.delay = delay
+        self.life = 1
         self.calls: list[Call] = []
         self._held: list[str | None] = []
         self._allowance: int | None = None
@@ -144,6 +152,10 @@ class SlowEcho:
         with self._condition:
             return list(self._held)
 
+    def unanswered(self, life: int) -> set[str | None]:
+        with self._condition:
+            return {call.key for call in self.calls if call.life == life and not call.answered}
+
     def calls_by_key(self) -> dict[str | None, list[Call]]:
         with self._condition:
             found: dict[str | None, list[Call]] = {}
@@ -155,13 +167,16 @@ class SlowEcho:
         key = request.headers.get("Idempotency-Key")
         body = request.get_json(silent=True)
         with self._condition:
-            self.calls.append(Call(key, body))
+            call = Call(key, body, self.life)
+            self.calls.append(call)
             self._held.append(key)
             self._condition.wait_for(lambda: self._allowance is None or self._allowance > 0)
             self._held.remove(key)
             if self._allowance is not None:
                 self._allowance -= 1
         time.sleep(self.delay)
+        with self._condition:
+            call.answered = True
         return jsonify(echo=(body or {}).get("label"))
 
 
@@ -182,6 +197,11 @@ class Snapshot:
     @property
     def unfinished(self) -> list[str]:
         return [run_id for run_id, status in self.runs.items() if status not in RUN_TERMINAL]
+
+    def summary(self) -> str:
+        runs = Counter(self.runs.values())
+        actions = Counter(status for node, status in self.steps.values() if node in ACTION_NODES)
+        return f"runs {dict(runs)}, action steps {dict(actions)}"
 
 
 def snapshot(engine: Engine, run_ids: list[str]) -> Snapshot:
@@ -276,17 +296,28 @@ def _group_alive(group: int) -> bool:
 T = TypeVar("T")
 
 
-def wait_for(found: Callable[[], T | None], server: Server, timeout: float, what: str) -> T:
+def wait_for(
+    found: Callable[[], T | None],
+    server: Server,
+    timeout: float,
+    what: str,
+    progress: Callable[[], str] = lambda: "",
+) -> T:
+    """Poll until found() gives something; fail when the server exits or time runs out."""
     deadline = time.monotonic() + timeout
     while True:
         value = found()
         if value:
             return value
         if server.process.poll() is not None:
-            pytest.fail(f"soarflow serve exited with {server.process.returncode}:\n"
-                        f"{server.output()}")
+            pytest.fail(
+                f"soarflow serve exited with {server.process.returncode}; {progress()}; "
+                f"its output:\n{server.output()}"
+            )
         if time.monotonic() > deadline:
-            pytest.fail(f"waited {timeout:g} s {what}; the server said:\n{server.output()}")
+            pytest.fail(
+                f"waited {timeout:g} s {what}: {progress()}; the server said:\n{server.output()}"
+            )
         time.sleep(0.01)
 
 
@@ -296,6 +327,9 @@ def servers() -> Iterator[list[Server]]:
     try:
         yield started
     finally:
+        for server in started:
+            if server.process.poll() is None:
+                os.killpg(server.process.pid, signal.SIGKILL)
         for server in started:
             kill(server)
 
@@ -372,13 +406,18 @@ def test_killed_server_resumes_every_run_without_calling_finished_steps_again(
                 held = Counter(fake.held())
                 return now if done and running and held == Counter(running) else None
 
-            first = wait_for(quiet, server, SETTLE_TIMEOUT_S, "for the held calls")
+            def progress() -> str:
+                return f"{snapshot(engine, run_ids).summary()}, {len(fake.held())} calls held"
+
+            first = wait_for(quiet, server, SETTLE_TIMEOUT_S, "for the held calls", progress)
             kill(server)
-            in_flight_first = first.actions("running")
+            cut_first = fake.unanswered(life=1)
             assert sorted(first.unfinished) == sorted(run_ids)
-            assert len(in_flight_first) == RUNS * CONCURRENCY
+            assert len(first.actions("running")) == RUNS * CONCURRENCY
+            assert cut_first == first.actions("running")
 
             # Second life: calls come and go; kill it once enough steps have succeeded.
+            fake.life = 2
             fake.answer_all()
             started.append(server := start_server(env, tmp_path / "serve-2.log"))
 
@@ -387,20 +426,23 @@ def test_killed_server_resumes_every_run_without_calling_finished_steps_again(
                 count = len(now.actions("succeeded"))
                 return now if count >= SUCCEEDED_BEFORE_SECOND_KILL else None
 
-            second = wait_for(enough, server, SETTLE_TIMEOUT_S, "for steps to succeed")
+            second = wait_for(enough, server, SETTLE_TIMEOUT_S, "for steps to succeed", progress)
             kill(server)
+            # Calls the fake had not answered when the server died: their steps were in flight.
+            cut_second = fake.unanswered(life=2)
             assert second.unfinished, "every run ended before the second kill: kill it sooner"
-            assert second.actions("running"), "no step was in flight at the second kill"
+            assert cut_second, "no call was in flight at the second kill: kill it sooner"
             assert first.actions("succeeded") < second.actions("succeeded")
 
             # Third life: everything finishes.
+            fake.life = 3
             started.append(server := start_server(env, tmp_path / "serve-3.log"))
-            final = wait_for(
-                lambda: (now := snapshot(engine, run_ids)) if not now.unfinished else None,
-                server,
-                FINISH_TIMEOUT_S,
-                "for every run to end",
-            )
+
+            def ended() -> Snapshot | None:
+                now = snapshot(engine, run_ids)
+                return None if now.unfinished else now
+
+            final = wait_for(ended, server, FINISH_TIMEOUT_S, "for every run to end", progress)
             wait_healthy(server, client)
             for run_id in run_ids:
                 shown = client.get(f"{server.url}/api/v1/runs/{run_id}", timeout=10).json()
@@ -426,10 +468,12 @@ def test_killed_server_resumes_every_run_without_calling_finished_steps_again(
         number = run_ids.index(run_id)
         label = f"r{number}-{step[5 : step.index(']')]}" if step != "after" else f"r{number} after"
         assert [call.body for call in made] == [{"label": label}] * len(made), key
-    times = Counter({key: len(made) for key, made in calls.items()})
-    # No step that had succeeded before a kill was called again.
-    finished = first.actions("succeeded") | second.actions("succeeded")
-    assert {key: times[key] for key in finished} == dict.fromkeys(finished, 1)
-    # The steps held in flight at the first kill were called again; at most once per kill.
-    assert all(times[key] >= 2 for key in in_flight_first), times
-    assert max(times.values()) <= 3, times
+    lives = {key: [call.life for call in made] for key, made in calls.items()}
+    # A server calls a step once; a step is called again only by a later server.
+    assert all(found == sorted(set(found)) for found in lives.values()), lives
+    # A step that had succeeded when the server was killed is not called again.
+    assert not [key for key in first.actions("succeeded") if lives[key] != [1]], lives
+    assert not [key for key in second.actions("succeeded") if 3 in lives[key]], lives
+    # A step whose call was in flight when the server was killed is called again after it.
+    assert not [key for key in cut_first if 2 not in lives[key]], lives
+    assert not [key for key in cut_second if 3 not in lives[key]], lives

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Response, request
@@ -239,7 +239,7 @@ def _moment(name: str) -> datetime | None:
     if raw is None:
         return None
     try:
-        return datetime.fromisoformat(raw)
+        moment = datetime.fromisoformat(raw)
     except ValueError:
         raise ApiError(
             400,
@@ -247,3 +247,6 @@ def _moment(name: str) -> datetime | None:
             f"'{name}' must be an ISO 8601 date-time",
             {"parameter": name, "value": raw[:100]},
         ) from None
+    # Stored times are UTC, and SQLite compares them as text, ignoring an offset: apply it here.
+    # A time without an offset is taken as UTC.
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)

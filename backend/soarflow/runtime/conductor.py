@@ -50,6 +50,7 @@ class Conductor:
     def start(self, state: RunState, now: float) -> list[Dispatch]:
         turn = Turn(self.plan, state, now)
         state.status, state.started_at = "running", now
+        state.dirty.add("")  # the run row too: resume() starts again a run stored as queued
         trigger = turn.new_step(self.plan.trigger_id, self.plan.trigger_id, "succeeded")
         trigger.output, trigger.ended_at = state.trigger, now
         turn.open_frame(None, None, "")
@@ -393,8 +394,8 @@ class Turn:
         for key in keys:
             del self.state.steps[key]
             self.state.wakes.pop(key, None)
+        # A forgotten step made again in the same turn keeps its row (an update, not a delete).
         self.state.dirty -= keys
-        self.state.saved -= keys
         self.state.deleted |= keys
 
 
