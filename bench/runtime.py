@@ -50,7 +50,7 @@ from soarflow.store import access
 from soarflow.store import playbooks as repo
 from soarflow.store.db import make_engine
 from soarflow.store.migrate import upgrade
-from soarflow.store.runs import RUN, RunStore
+from soarflow.store.runs import RUN, NewRun, RunStore
 
 NOOP = "stub.noop"
 WAIT = "stub.wait"
@@ -100,8 +100,8 @@ class TimedStore(RunStore):
         self._condition = threading.Condition()
         self._target = 0
 
-    def save(self, state: RunState) -> None:
-        super().save(state)
+    def save(self, state: RunState, *, new: NewRun | None = None) -> None:
+        super().save(state, new=new)
         if state.finished:
             moment = time.perf_counter()
             with self._condition:

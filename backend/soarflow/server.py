@@ -18,6 +18,7 @@ from soarflow.bootstrap import ADMIN, BootstrapError, ensure_first_owner
 from soarflow.config import Settings
 from soarflow.store.db import make_engine
 from soarflow.store.migrate import pending_revisions
+from soarflow.store.runs import RunStore
 
 log = logging.getLogger(__name__)
 
@@ -64,19 +65,34 @@ def serve(settings: Settings, *, host: str, port: int, workers: int, threads: in
         "control_socket_disable": True,
     }
     app = create_app(settings)
-    # Shared by this server's workers, new on every start: runs another instance owned (one
-    # that died) are taken over, runs a sibling worker drives are not.
-    app.config["SOARFLOW_OWNER"] = f"{socket.gethostname()}:{os.getpid()}:{int(time.time())}"
-    options["post_worker_init"] = lambda _worker: _start_runtime(app)
+    # A run's owner is `<this server start>/<worker pid>`: a new start takes over every
+    # unfinished run of the last one; a worker that dies has its runs released to the others.
+    server = f"{socket.gethostname()}:{os.getpid()}:{int(time.time())}"
+    options["post_worker_init"] = lambda worker: _start_runtime(app, f"{server}/{worker.pid}")
     options["worker_exit"] = lambda _server, _worker: _stop_runtime(app)
+    options["child_exit"] = lambda _server, worker: _release_runs(
+        settings, f"{server}/{worker.pid}"
+    )
     _Gunicorn(app, options).run()
 
 
-def _start_runtime(app: Flask) -> None:
+def _start_runtime(app: Flask, owner: str) -> None:
+    app.config["SOARFLOW_OWNER"] = owner
     with app.app_context():
         resumed = runner().resume_all()
     if resumed:
         log.warning("resumed %d unfinished run(s)", len(resumed))
+
+
+def _release_runs(settings: Settings, owner: str) -> None:
+    """In the master, when a worker has died (killed, out of memory, timed out)."""
+    engine = make_engine(settings.database_url)
+    try:
+        released = RunStore(engine).release(owner)
+    finally:
+        engine.dispose()
+    if released:
+        log.warning("worker %s died; %d unfinished run(s) go to the next worker", owner, released)
 
 
 def _stop_runtime(app: Flask) -> None:

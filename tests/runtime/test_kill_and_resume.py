@@ -477,3 +477,65 @@ def test_killed_server_resumes_every_run_without_calling_finished_steps_again(
     # A step whose call was in flight when the server was killed is called again after it.
     assert not [key for key in cut_first if 2 not in lives[key]], lives
     assert not [key for key in cut_second if 3 not in lives[key]], lives
+
+
+def worker_pids(server: Server) -> set[int]:
+    """The gunicorn workers: the children of the `soarflow serve` process (the master)."""
+    pid = server.process.pid
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return {int(child) for child in children}
+
+
+def test_a_killed_worker_hands_its_runs_to_the_worker_that_replaces_it(
+    database_url: str, tmp_path: Path
+) -> None:
+    """The out-of-memory killer and gunicorn's own timeout kill a worker, not the server."""
+    fake = SlowEcho(CALL_DELAY_S)
+    engine = make_engine(database_url)
+    client = requests.Session()
+    client.trust_env = False
+    try:
+        with serving(fake.app) as fake_url, servers() as started:
+            env = environment(database_url, tmp_path, connectors_folder(tmp_path, fake_url))
+            client.headers["Authorization"] = f"Bearer {owner_token(env)}"
+            fake.answer_only(2)  # of the 8 calls; the next ones are in flight at the kill
+            started.append(server := start_server(env, tmp_path / "serve.log"))
+            wait_healthy(server, client)
+            created = client.post(f"{server.url}/api/v1/playbooks", json=PLAYBOOK, timeout=10)
+            playbook_id = created.json()["id"]
+            run_ids = [
+                client.post(
+                    f"{server.url}/api/v1/playbooks/{playbook_id}/runs",
+                    json={"trigger": {"name": f"r{n}", "items": [f"r{n}-{i}" for i in range(3)]}},
+                    timeout=10,
+                ).json()["id"]
+                for n in range(2)
+            ]
+
+            def held() -> Snapshot | None:
+                now = snapshot(engine, run_ids)
+                return now if now.actions("running") and fake.held() else None
+
+            before = wait_for(held, server, SETTLE_TIMEOUT_S, "for calls in flight", lambda: "")
+            (worker,) = worker_pids(server)
+            os.kill(worker, signal.SIGKILL)
+            cut = fake.unanswered(life=1)
+            fake.life = 2
+            fake.answer_all()
+
+            def ended() -> Snapshot | None:
+                now = snapshot(engine, run_ids)
+                return None if now.unfinished else now
+
+            final = wait_for(ended, server, FINISH_TIMEOUT_S, "for every run to end", lambda: "")
+            assert worker not in worker_pids(server), "gunicorn did not replace the worker"
+    finally:
+        fake.answer_all()
+        client.close()
+        engine.dispose()
+
+    assert final.runs == dict.fromkeys(run_ids, "succeeded")
+    lives = {key: [call.life for call in made] for key, made in fake.calls_by_key().items()}
+    assert cut, "no call was in flight when the worker died"
+    assert not [key for key in cut if lives[key] != [1, 2]], lives
+    assert not [key for key in before.actions("succeeded") if lives[key] != [1]], lives

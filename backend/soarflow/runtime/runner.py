@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import heapq
 import logging
+import os
 import threading
 import time
 import uuid
@@ -47,6 +48,8 @@ class _Active:
     inbox: deque[Event] = field(default_factory=deque)
     driving: bool = False
     closed: bool = False
+    # The run's row, until the first turn's save writes it.
+    new: NewRun | None = None
 
 
 @dataclass(frozen=True)
@@ -78,7 +81,8 @@ class Runner:
         self.actions = actions
         self.executor = executor
         self.clock = clock
-        self.owner = owner or f"soarflow-{uuid.uuid4()}"
+        # `<server start>/<worker>`: see RunStore.claim.
+        self.owner = owner or f"{uuid.uuid4()}/{os.getpid()}"
         self._conductors: dict[tuple[str, int], Conductor] = {}
         self._active: dict[str, _Active] = {}
         self._lock = threading.Lock()
@@ -93,28 +97,33 @@ class Runner:
         conductor = self._conductor(request.playbook_id, request.playbook_version)
         if conductor is None:
             raise LookupError(f"no version {request.playbook_version} of {request.playbook_id}")
+        now = datetime.fromtimestamp(self.clock(), UTC)
         context = {
-            "run": {"id": run_id, "started_at": _iso(self.clock())},
+            "run": {"id": run_id, "started_at": now.isoformat().replace("+00:00", "Z")},
             "playbook": {"id": request.playbook_id, "name": request.playbook_name},
         }
         variables = initial_variables(conductor.plan)
-        self.store.create(
-            run_id,
-            NewRun(
-                request.playbook_id,
-                request.playbook_version,
-                request.workspace_id,
-                request.trigger_type,
-                request.trigger,
-                variables,
-                context,
-                self.owner,
-                request.resubmitted_from,
-                request.started_by,
-            ),
+        new = NewRun(
+            request.playbook_id,
+            request.playbook_version,
+            request.workspace_id,
+            request.trigger_type,
+            request.trigger,
+            variables,
+            context,
+            self.owner,
+            now,
+            request.resubmitted_from,
+            request.started_by,
         )
         state = RunState(run_id, request.trigger, variables, context, request.workspace_id)
-        self._post(run_id, ("start", None), _Active(state, conductor))
+        active = _Active(state, conductor, new=new, driving=True)
+        active.inbox.append(("start", None))
+        with self._lock:
+            self._active[run_id] = active
+        # The first turn here, so that the run is stored (with its first steps, in one
+        # transaction) when this returns; later turns go to the executor.
+        self._drive(active, once=True)
         return run_id
 
     def cancel(self, run_id: str, message: str = "cancelled by a user") -> None:
@@ -160,8 +169,8 @@ class Runner:
 
     # -- turns ------------------------------------------------------------------------------
 
-    def _post(self, run_id: str, event: Event, fresh: _Active | None = None) -> None:
-        active = fresh or self._activate(run_id)
+    def _post(self, run_id: str, event: Event) -> None:
+        active = self._activate(run_id)
         while active is not None and not self._deliver(active, event):
             active = self._activate(run_id)  # it left memory meanwhile: load it again
 
@@ -192,25 +201,46 @@ class Runner:
         with self._lock:
             return self._active.setdefault(run_id, _Active(state, conductor))
 
-    def _drive(self, active: _Active) -> None:
+    def _drive(self, active: _Active, *, once: bool = False) -> None:
+        """Take turns while events wait; with `once`, take one and leave the rest to the
+        executor."""
+        while (events := self._take_events(active)) is not None:
+            self._take_turn(active, events)
+            if once:
+                with active.lock:
+                    idle = self._stop_if_idle(active)
+                if not idle:
+                    self.executor.run(lambda: self._drive(active))
+                return
+
+    def _take_events(self, active: _Active) -> list[Event] | None:
+        """The events waiting, or None (and the run no longer driven) when there are none."""
+        with active.lock:
+            if self._stop_if_idle(active):
+                return None
+            events = list(active.inbox)
+            active.inbox.clear()
+            return events
+
+    def _stop_if_idle(self, active: _Active) -> bool:
+        """Under active.lock: with no event waiting, stop driving (and leave memory when
+        finished or only waiting)."""
+        if active.inbox:
+            return False
+        active.driving = False
+        self._maybe_close(active)
+        return True
+
+    def _take_turn(self, active: _Active, events: list[Event]) -> None:
         state = active.state
-        with self._lock:
-            self._active.setdefault(state.id, active)
-        while True:
-            with active.lock:
-                if not active.inbox:
-                    active.driving = False
-                    self._maybe_close(active)
-                    return
-                events = list(active.inbox)
-                active.inbox.clear()
-            outgoing = self._turn(active, events)
-            self.store.save(state)
-            wake = state.next_wake()
-            if wake is not None and self._timers is not None:
-                self._timers.at(wake, state.id)
-            for work in outgoing:
-                self.executor.run(self._performer(work))
+        outgoing = self._turn(active, events)
+        self.store.save(state, new=active.new)
+        active.new = None
+        wake = state.next_wake()
+        if wake is not None and self._timers is not None:
+            self._timers.at(wake, state.id)
+        for work in outgoing:
+            self.executor.run(self._performer(work))
 
     def _turn(self, active: _Active, events: list[Event]) -> list[Dispatch]:
         """Apply the events, running instant steps as they come, within INSTANT_BUDGET."""

@@ -4,19 +4,21 @@ per-row cost would be most of the runtime's."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, func, insert, select, update
+from sqlalchemy import Table, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
 from sqlmodel import select as select_model
 
 from soarflow.runtime.state import RunState, Step
-from soarflow.store.models import Playbook, PlaybookVersion, Run, utcnow
+from soarflow.store.models import Playbook, PlaybookVersion, Run
 from soarflow.store.models import Step as StepRow
 
 RUN: Table = Run.__table__  # type: ignore[attr-defined]
@@ -59,24 +61,36 @@ class NewRun:
     variables: dict[str, Any]
     context: dict[str, Any]
     owner: str
+    created_at: datetime
     resubmitted_from: str | None = None
     started_by: str | None = None
+
+
+# Built once: building a Core statement costs more than executing it on SQLite.
+_INSERT_RUN = insert(RUN)
+_INSERT_STEP = insert(STEP)
+_STEP_WHERE = (STEP.c.run_id == bindparam("b_run"), STEP.c.key == bindparam("b_key"))
+_UPDATE_STEP = update(STEP).where(*_STEP_WHERE).values({n: bindparam(n) for n in STEP_FIELDS})
+# A step's node and inputs are fixed once it is made; later saves write only its progress.
+PROGRESS_FIELDS = tuple(name for name in STEP_FIELDS if name not in ("node_id", "inputs"))
+_UPDATE_PROGRESS = (
+    update(STEP).where(*_STEP_WHERE).values({n: bindparam(n) for n in PROGRESS_FIELDS})
+)
+RUN_PROGRESS = ("status", "error", "variables", "started_at", "ended_at")
+_UPDATE_RUN = (
+    update(RUN)
+    .where(RUN.c.id == bindparam("b_id"))
+    .values({name: bindparam(name) for name in RUN_PROGRESS})
+)
 
 
 class RunStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-
-    def create(self, run_id: str, new: NewRun) -> None:
-        with self.engine.begin() as connection:
-            connection.execute(
-                insert(RUN).values(
-                    id=run_id,
-                    status="queued",
-                    created_at=utcnow(),
-                    **new.__dict__,
-                )
-            )
+        # SQLite has one writer at a time; queueing here is cheaper than its busy-wait retries.
+        self._writing: AbstractContextManager[Any] = (
+            threading.Lock() if engine.dialect.name == "sqlite" else nullcontext()
+        )
 
     def header(self, run_id: str) -> RunHeader | None:
         with self.engine.connect() as connection:
@@ -116,9 +130,12 @@ class RunStore:
         state.wakes = {key: step.wake_at for key, step in steps.items() if step.wake_at}
         return state
 
-    def save(self, state: RunState) -> None:
-        """Write what changed in one transaction: new steps, changed steps, the run row."""
-        with self.engine.begin() as connection:
+    def save(self, state: RunState, *, new: NewRun | None = None) -> None:
+        """Write what changed in one transaction: the run row (made, when `new` is given),
+        new steps, changed steps."""
+        with self._writing, self.engine.begin() as connection:
+            if new is not None:
+                connection.execute(_INSERT_RUN, _run_row(state.id, new))
             self._write(connection, state)
         state.saved = (state.saved | set(state.created) | state.dirty) - state.deleted - {""}
         state.created.clear()
@@ -126,35 +143,47 @@ class RunStore:
         state.deleted.clear()
 
     def _write(self, connection: Connection, state: RunState) -> None:
+        steps, saved = state.steps, state.saved
         if state.deleted:
             connection.execute(
                 delete(STEP).where(STEP.c.run_id == state.id, STEP.c.key.in_(state.deleted))
             )
-        new_keys = dict.fromkeys(
-            k for k in state.created if k in state.steps and k not in state.saved
-        )
-        new = [state.steps[key] for key in new_keys]
-        old = [state.steps[key] for key in state.dirty if key in state.saved and key in state.steps]
-        if new:
-            connection.execute(insert(STEP), [_row(state.id, step) for step in new])
-        if old:
+        made = dict.fromkeys(key for key in state.created if key in steps)
+        if new := [steps[key] for key in made if key not in saved]:
+            connection.execute(_INSERT_STEP, [_row(state.id, step) for step in new])
+        if remade := [steps[key] for key in made if key in saved]:
+            connection.execute(_UPDATE_STEP, [_keyed(state.id, step) for step in remade])
+        progressed = [steps[k] for k in state.dirty if k in saved and k in steps and k not in made]
+        if progressed:
             connection.execute(
-                update(STEP)
-                .where(STEP.c.run_id == bindparam("b_run"), STEP.c.key == bindparam("b_key"))
-                .values({name: bindparam(name) for name in STEP_FIELDS}),
-                [{"b_run": state.id, "b_key": step.key, **_fields(step)} for step in old],
+                _UPDATE_PROGRESS,
+                [
+                    {
+                        "b_run": state.id,
+                        "b_key": step.key,
+                        "status": step.status,
+                        "output": step.output,
+                        "error": step.error,
+                        "attempts": step.attempts,
+                        "started_at": step.started_at,
+                        "ended_at": step.ended_at,
+                        "wake_at": step.wake_at,
+                        "state": step.state,
+                    }
+                    for step in progressed
+                ],
             )
         if "" in state.dirty:
             connection.execute(
-                update(RUN)
-                .where(RUN.c.id == state.id)
-                .values(
-                    status=state.status,
-                    error=state.error,
-                    variables=state.variables,
-                    started_at=state.started_at,
-                    ended_at=state.ended_at,
-                )
+                _UPDATE_RUN,
+                {
+                    "b_id": state.id,
+                    "status": state.status,
+                    "error": state.error,
+                    "variables": state.variables,
+                    "started_at": state.started_at,
+                    "ended_at": state.ended_at,
+                },
             )
 
     def unfinished(self) -> list[str]:
@@ -165,14 +194,30 @@ class RunStore:
             return [row[0] for row in rows]
 
     def claim(self, run_id: str, owner: str) -> bool:
-        """Take over a run another (dead) server owned; False when this server has it already."""
+        """Take over a run nobody drives: one released by a dead worker, or owned by an
+        earlier start of the server (owners are `<server start>/<worker>`); never a run a live
+        sibling worker of this server drives."""
+        server = owner.rpartition("/")[0] + "/"
         with self.engine.begin() as connection:
             result = connection.execute(
                 update(RUN)
-                .where(RUN.c.id == run_id, func.coalesce(RUN.c.owner, "") != owner)
+                .where(
+                    RUN.c.id == run_id,
+                    or_(RUN.c.owner.is_(None), ~RUN.c.owner.startswith(server, autoescape=True)),
+                )
                 .values(owner=owner)
             )
         return bool(result.rowcount)
+
+    def release(self, owner: str) -> int:
+        """Let other workers take over the unfinished runs of a worker that died."""
+        with self.engine.begin() as connection:
+            result = connection.execute(
+                update(RUN)
+                .where(RUN.c.owner == owner, RUN.c.status.in_(UNFINISHED))
+                .values(owner=None)
+            )
+        return int(result.rowcount)
 
     def document(self, playbook_id: str, version: int) -> dict[str, Any] | None:
         with self.engine.connect() as connection:
@@ -201,6 +246,21 @@ def _fields(step: Step) -> dict[str, Any]:
 
 def _row(run_id: str, step: Step) -> dict[str, Any]:
     return {"run_id": run_id, "key": step.key, **_fields(step)}
+
+
+def _keyed(run_id: str, step: Step) -> dict[str, Any]:
+    return {"b_run": run_id, "b_key": step.key, **_fields(step)}
+
+
+def _run_row(run_id: str, new: NewRun) -> dict[str, Any]:
+    return {
+        "id": run_id,
+        "status": "queued",
+        "error": None,
+        "started_at": None,
+        "ended_at": None,
+        **new.__dict__,
+    }
 
 
 def _step(row: Any) -> Step:
