@@ -39,15 +39,12 @@ from typing import Any
 import sqlalchemy
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
 
-from soarflow.bootstrap import DEFAULT_WORKSPACE
-from soarflow.playbook import ActionSpec, StaticCatalog, trigger_kind
+from soarflow.playbook import ActionSpec, StaticCatalog
 from soarflow.runtime.executors import DEFAULT_THREADS, ThreadExecutor
+from soarflow.runtime.rehearsal import store_playbook
 from soarflow.runtime.runner import Runner, RunRequest
 from soarflow.runtime.state import Dispatch, RunState, StepResult
-from soarflow.store import access
-from soarflow.store import playbooks as repo
 from soarflow.store.db import make_engine
 from soarflow.store.migrate import upgrade
 from soarflow.store.runs import RUN, NewRun, RunStore
@@ -137,19 +134,9 @@ class Bench:
         url = f"sqlite:///{directory}/bench.db"
         upgrade(url)
         self.engine = make_engine(url)
-        with Session(self.engine) as session:
-            workspace = access.get_workspace(session, key=DEFAULT_WORKSPACE)
-            assert workspace is not None, "the migrations create the default workspace"
-            self.workspace_id = workspace.id
 
     def playbook(self, document: dict[str, Any], trigger: Any) -> RunRequest:
-        with Session(self.engine) as session:
-            checked = repo.Checked(document, [], trigger_kind(document))
-            playbook = repo.create_playbook(
-                session, checked=checked, workspace_id=self.workspace_id
-            )
-            session.commit()
-            return RunRequest(playbook.id, 1, self.workspace_id, playbook.name, trigger)
+        return store_playbook(self.engine, document, trigger, CATALOG)
 
     @contextmanager
     def harness(self) -> Iterator[Harness]:

@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from soarflow.bootstrap import DEFAULT_WORKSPACE
 from soarflow.connectors.registry import ConnectorRegistry
-from soarflow.playbook import validate
+from soarflow.playbook import ActionCatalog, validate
 from soarflow.playbook.summary import trigger_kind
 from soarflow.runtime.actions import ConnectionLookup, ConnectorActions, MockedActions
 from soarflow.runtime.executors import InlineExecutor
@@ -47,17 +47,7 @@ def rehearse(
     connections: ConnectionLookup | None = None,
 ) -> RunState:
     """Run the rehearsal to its end in the store behind engine; the finished run's state."""
-    document = dict(rehearsal.document)
-    problems = [problem.to_dict() for problem in validate(document, catalog=registry)]
-    if problems:
-        raise InvalidPlaybook(problems)
-    with Session(engine) as session:
-        workspace = access.get_workspace(session, key=DEFAULT_WORKSPACE)
-        assert workspace is not None, "the migrations create the default workspace"
-        checked = repo.Checked(document, [], trigger_kind(document))
-        playbook = repo.create_playbook(session, checked=checked, workspace_id=workspace.id)
-        session.commit()
-        request = RunRequest(playbook.id, 1, workspace.id, playbook.name, rehearsal.trigger)
+    request = store_playbook(engine, rehearsal.document, rehearsal.trigger, registry)
     actions = ConnectorActions(registry, connections or _no_connections, policy or OutboundPolicy())
     store = RunStore(engine)
     runner = Runner(
@@ -73,6 +63,23 @@ def rehearse(
     state = store.load(run_id)
     assert state is not None
     return state
+
+
+def store_playbook(
+    engine: Engine, document: Mapping[str, Any], trigger: Any, catalog: ActionCatalog
+) -> RunRequest:
+    """Save a valid document as a playbook in the default workspace; a request to run it."""
+    document = dict(document)
+    problems = [problem.to_dict() for problem in validate(document, catalog=catalog)]
+    if problems:
+        raise InvalidPlaybook(problems)
+    with Session(engine) as session:
+        workspace = access.get_workspace(session, key=DEFAULT_WORKSPACE)
+        assert workspace is not None, "the migrations create the default workspace"
+        checked = repo.Checked(document, [], trigger_kind(document))
+        playbook = repo.create_playbook(session, checked=checked, workspace_id=workspace.id)
+        session.commit()
+        return RunRequest(playbook.id, 1, workspace.id, playbook.name, trigger)
 
 
 def _no_connections(_workspace_id: str, _reference: str) -> None:
