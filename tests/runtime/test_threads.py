@@ -202,5 +202,6 @@ def test_a_delay_holds_no_thread_and_survives_a_new_runtime(
     assert state.status == "succeeded"
     assert state.steps["after"].status == "succeeded"
     waited = state.steps["wait"]
-    assert waited.ended_at is not None and waited.started_at is not None
+    assert waited.ended_at is not None
+    assert waited.started_at is not None
     assert waited.ended_at - waited.started_at >= 1.0
