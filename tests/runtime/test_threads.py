@@ -72,7 +72,8 @@ def threaded_runner(engine: Engine, registry: ConnectorRegistry) -> Iterator[Run
 
 
 def finished(engine: Engine, run_id: str) -> RunState:
-    return until(lambda: _ended(engine, run_id), f"run {run_id} to end")
+    state: RunState = until(lambda: _ended(engine, run_id), f"run {run_id} to end")
+    return state
 
 
 def _ended(engine: Engine, run_id: str) -> RunState | None:
