@@ -379,6 +379,24 @@ def test_a_wrong_password_is_auth_failed_without_the_password(
     assert server.received == []
 
 
+def test_the_connection_test_logs_in_and_sends_nothing(
+    smtp_server: Callable[..., FakeSMTP],
+) -> None:
+    check = MANIFEST["connection"]["test"]["python"]
+    context = ActionContext(local_session(), policy=LOCAL_POLICY)
+    server = smtp_server(users={"soar-bot": PASSWORD})
+    good = connection(server, username="soar-bot", password=PASSWORD)
+    assert call_python_action(check, {}, good, context) == {"reply": 250}
+    assert server.logins == ["PLAIN soar-bot"]
+    assert server.received == []
+
+    wrong = connection(server, username="soar-bot", password="not-" + PASSWORD)
+    with pytest.raises(ActionFailed) as raised:
+        call_python_action(check, {}, wrong, context)
+    assert raised.value.code == "auth_failed"
+    assert PASSWORD not in raised.value.message
+
+
 def test_a_server_that_repeats_the_login_is_not_quoted(
     smtp_server: Callable[..., FakeSMTP],
 ) -> None:

@@ -32,6 +32,8 @@ def fake_api() -> Flask:
             query=request.args.to_dict(),
             headers={k.lower(): v for k, v in request.headers.items()},
             body=request.get_json(silent=True),
+            form=request.form.to_dict(),
+            content_type=request.content_type,
         )
 
     @app.get("/flaky")
@@ -135,6 +137,26 @@ def test_a_request_is_built_from_the_manifest_and_authenticated(base_url: str) -
     assert echoed["headers"]["x-apikey"] == SECRET
     assert echoed["headers"]["x-case"] == "c-1"
     assert echoed["body"] == {"ip": "1.2.3.4", "tags": ["a", "b"]}
+
+
+def test_a_form_body_is_sent_url_encoded(base_url: str) -> None:
+    act = action(
+        "/echo/block",
+        "POST",
+        form={"ip": "{{ inputs.ip }}", "note": "{{ inputs.note }}", "unset": "{{ inputs.none }}"},
+    )
+    echoed = run(base_url, act, {"ip": "1.2.3.4", "note": "a&b=c d", "none": None}).output
+    assert echoed["content_type"] == "application/x-www-form-urlencoded"
+    assert echoed["form"] == {"ip": "1.2.3.4", "note": "a&b=c d"}
+    assert echoed["body"] is None
+
+
+def test_a_path_value_is_encoded_after_its_filters(base_url: str) -> None:
+    act = action(
+        "/echo/u/{{ inputs.url | base64_encode(urlsafe=true) | trim('=') }}/{{ inputs.n }}"
+    )
+    echoed = run(base_url, act, {"url": "http://x.example/a?b=c", "n": 7}).output
+    assert echoed["path"] == "/echo/u/aHR0cDovL3guZXhhbXBsZS9hP2I9Yw/7"
 
 
 def test_inputs_cannot_change_the_path_the_manifest_meant(base_url: str) -> None:

@@ -380,6 +380,12 @@ def test_domain_report(manifest: dict[str, Any]) -> None:
     assert attributes["last_analysis_stats"]["harmless"] == 3
 
 
+def test_url_report_by_the_url_itself(manifest: dict[str, Any]) -> None:
+    data = run(manifest, "get_url_report", {"url": PHISHING_URL}).output["data"]
+    assert data["attributes"]["url"] == PHISHING_URL
+    assert data["id"] == hashlib.sha256(PHISHING_URL.encode()).hexdigest()
+
+
 def test_url_report_by_base64_id_or_by_sha256(manifest: dict[str, Any]) -> None:
     identifier = url_id(PHISHING_URL)
     assert "=" not in identifier

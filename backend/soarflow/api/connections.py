@@ -15,6 +15,7 @@ from soarflow.api.body import json_body, model_response
 from soarflow.api.errors import ApiError, not_found
 from soarflow.api.extensions import connector_registry, db_session, outbound_policy, secret_box
 from soarflow.api.openapi import operation
+from soarflow.connectors.builtin import ActionContext, call_python_action
 from soarflow.connectors.http import ActionFailed, call_action
 from soarflow.connectors.registry import Connector, secret_fields
 from soarflow.connectors.retry import NO_RETRY
@@ -309,15 +310,20 @@ def test(connection_id: str) -> Response:
     if check is None:
         raise ApiError(422, "no_test", f"the {connector.id} connector declares no test call")
     values = {**connection.fields, **secret_box().decrypt(connection.secrets)}
+    outbound = guarded_session(outbound_policy(), timeout=(5, 15))
     try:
-        call_action(
-            manifest=connector.manifest,
-            action={"id": "test", "idempotent": True, "request": check},
-            inputs={},
-            connection=values,
-            session=guarded_session(outbound_policy(), timeout=(5, 15)),
-            retry=NO_RETRY,
-        )
+        if "python" in check:
+            context = ActionContext(outbound, policy=outbound_policy())
+            call_python_action(check["python"], {}, values, context)
+        else:
+            call_action(
+                manifest=connector.manifest,
+                action={"id": "test", "idempotent": True, "request": check},
+                inputs={},
+                connection=values,
+                session=outbound,
+                retry=NO_RETRY,
+            )
         ok, reason = True, ""
     except ActionFailed as failure:
         ok, reason = False, f"{failure.code}: {failure.message}"

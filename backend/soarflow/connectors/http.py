@@ -14,7 +14,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import parse_qsl, quote, urljoin, urlsplit
 
@@ -23,6 +23,7 @@ import requests
 from soarflow.connectors.registry import secret_fields
 from soarflow.connectors.retry import DEFAULT_RETRY, RetryPolicy, is_retryable_status
 from soarflow.expressions import ExpressionError, evaluate
+from soarflow.expressions.functions import to_text
 from soarflow.security.outbound import BlockedDestination
 from soarflow.security.secret_box import mask
 
@@ -30,6 +31,7 @@ MAX_RESPONSE_BYTES = 10 * 1024 * 1024
 MAX_REDIRECTS = 5
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+_EXPRESSION = re.compile(r"\{\{.*?\}\}", re.DOTALL)
 
 
 class ActionFailed(Exception):
@@ -163,6 +165,8 @@ class Request:
     headers: dict[str, str]
     params: dict[str, str]
     json: Any
+    # Sent as application/x-www-form-urlencoded instead of a JSON body, when given.
+    form: dict[str, str] | None = None
 
     @property
     def shown_url(self) -> str:
@@ -179,15 +183,13 @@ def build_request(
 ) -> Request:
     spec = action["request"]
     scope = {"inputs": inputs, "connection": connection}
-    # Values pasted into the path are percent-encoded whole, so an input cannot add path
-    # segments ("../admin") or a query to the URL the manifest meant.
-    path_scope = {"inputs": _quoted(inputs), "connection": _quoted(connection)}
     try:
         base = str(evaluate(manifest.get("connection", {}).get("base_url", ""), scope))
-        path = str(evaluate(spec["path"], path_scope))
+        path = _render_path(spec["path"], scope)
         headers = _strings(evaluate(spec.get("headers", {}), scope))
         params = _strings(evaluate(spec.get("query", {}), scope))
         body = evaluate(spec["body"], scope) if "body" in spec else None
+        form = _strings(evaluate(spec["form"], scope)) if "form" in spec else None
     except ExpressionError as error:
         raise ActionFailed("expression_error", error.reason, field=error.path) from None
     if not path:
@@ -196,17 +198,19 @@ def build_request(
         url = base.rstrip("/") + "/" + path.lstrip("/")
     else:
         url = path
-    return Request(spec["method"], url, headers, params, body)
+    return Request(spec["method"], url, headers, params, body, form)
 
 
-def _quoted(value: Any) -> Any:
-    if isinstance(value, str):
-        return quote(value, safe="")
-    if isinstance(value, Mapping):
-        return {key: _quoted(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_quoted(item) for item in value]
-    return value
+def _render_path(template: str, scope: Mapping[str, Any]) -> str:
+    """The path with each expression's value percent-encoded whole, after its filters ran: an
+    input cannot add path segments ("../admin") or a query to the URL the manifest meant."""
+    pieces: list[str] = []
+    last = 0
+    for found in _EXPRESSION.finditer(template):
+        value = evaluate(found.group(0), scope, path="$.request.path")
+        pieces += [template[last : found.start()], quote(to_text(value), safe="")]
+        last = found.end()
+    return "".join([*pieces, template[last:]])
 
 
 def _strings(values: Any) -> dict[str, str]:
@@ -267,7 +271,7 @@ def authenticate(
     elif kind == "oauth2_client_credentials":
         token = _client_token(auth, scope, session, tokens, allowed)
         headers["Authorization"] = f"Bearer {token}"
-    return Request(request.method, request.url, headers, params, request.json)
+    return replace(request, headers=headers, params=params)
 
 
 def _client_token(
@@ -322,7 +326,7 @@ class Retryable(Exception):
 def send(
     session: requests.Session, request: Request, allowed: list[str]
 ) -> tuple[int, Mapping[str, str], bytes]:
-    url, method, body = request.url, request.method, request.json
+    url, method, body, form = request.url, request.method, request.json, request.form
     for _ in range(MAX_REDIRECTS + 1):
         if not host_allowed(url, allowed):
             raise ActionFailed(
@@ -336,6 +340,7 @@ def send(
                 headers=request.headers,
                 params=request.params,
                 json=body,
+                data=form,
                 allow_redirects=False,
                 stream=True,
             )
@@ -349,7 +354,7 @@ def send(
             if response.status_code in REDIRECT_STATUSES and "Location" in response.headers:
                 url = urljoin(url, response.headers["Location"])
                 if response.status_code == 303:
-                    method, body = "GET", None
+                    method, body, form = "GET", None, None
                 continue
             return response.status_code, response.headers, _read_capped(response)
     raise ActionFailed("too_many_redirects", f"more than {MAX_REDIRECTS} redirects")

@@ -18,7 +18,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
 from soarflow.playbook.catalog import ActionSpec, TriggerSpec
-from soarflow.playbook.document import json_path
+from soarflow.playbook.document import JsonPath, json_path
 
 MANIFEST = "manifest.yaml"
 FORMAT = "soarflow.connector/v1"
@@ -184,13 +184,18 @@ def _duplicate_problems(shown: str, manifest: dict[str, Any]) -> Iterator[Manife
 
 
 def _implementation_problems(shown: str, manifest: dict[str, Any]) -> Iterator[ManifestProblem]:
-    """Python actions must name a function of soarflow's own built-in modules."""
-    for index, action in enumerate(manifest.get("actions", [])):
-        target = action.get("python")
+    """Python actions and test calls must name a function of soarflow's own built-in modules."""
+    targets: list[tuple[JsonPath, Any]] = [
+        (("actions", index, "python"), action.get("python"))
+        for index, action in enumerate(manifest.get("actions", []))
+    ]
+    test = manifest.get("connection", {}).get("test", {})
+    targets.append((("connection", "test", "python"), test.get("python")))
+    for parts, target in targets:
         if target is None:
             continue
         module_name, _, function = target.partition(":")
-        path = json_path(("actions", index, "python"))
+        path = json_path(parts)
         if not module_name.startswith(BUILTIN_MODULES):
             yield ManifestProblem(shown, path, f"Python actions live in {BUILTIN_MODULES}*")
             continue

@@ -13,7 +13,8 @@ import re
 import smtplib
 import socket
 import ssl
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -43,7 +44,6 @@ def send_email(
     inputs: Mapping[str, Any], connection: Mapping[str, Any], context: ActionContext
 ) -> dict[str, Any]:
     """Send one message to every recipient; recipients the server refuses are listed."""
-    host, port, security = _server(connection)
     recipients = {
         kind: _addresses(inputs.get(kind) or [], kind, required=kind == "to")
         for kind in ("to", "cc", "bcc")
@@ -51,10 +51,31 @@ def send_email(
     message = _message(inputs, connection, recipients, context.idempotency_key)
     # Bcc recipients get the message through the envelope only; duplicates get one copy.
     envelope = list(dict.fromkeys(address for kind in recipients.values() for address in kind))
+    with _signed_in(connection, context) as smtp:
+        refused = smtp.send_message(message, str(connection["from_address"]), envelope)
+    return {
+        "message_id": str(message["Message-ID"]),
+        "accepted": [address for address in envelope if address not in refused],
+        "refused": {address: _reply(*reply) for address, reply in refused.items()},
+    }
+
+
+def check_connection(
+    _inputs: Mapping[str, Any], connection: Mapping[str, Any], context: ActionContext
+) -> dict[str, Any]:
+    """The connection's test call: reach the server, secure the channel, log in."""
+    with _signed_in(connection, context) as smtp:
+        code, _ = smtp.noop()
+    return {"reply": code}
+
+
+@contextmanager
+def _signed_in(connection: Mapping[str, Any], context: ActionContext) -> Iterator[smtplib.SMTP]:
+    """An SMTP session on the checked address, over TLS as configured, logged in when the
+    connection has a username; every failure is an ActionFailed without the password."""
+    host, port, security = _server(connection)
     username = str(connection.get("username") or "")
     password = str(connection.get("password") or "")
-    # ActionContext carries no policy and the guarded session keeps its own private, so read
-    # the administrator's setting where it comes from.
     addresses = _checked_addresses(host, port, context.policy)
     try:
         smtp = _PinnedSMTP(host, port, addresses, tls=_tls() if security == "tls" else None)
@@ -63,16 +84,13 @@ def send_email(
                 smtp.starttls(context=_tls())
             if username:
                 smtp.login(username, password)
-            refused = smtp.send_message(message, str(connection["from_address"]), envelope)
+            yield smtp
         finally:
             _quit(smtp)
+    except ActionFailed:
+        raise
     except Exception as error:  # every failure becomes a step error without the password in it
         raise _failure(error, host, username, password) from None
-    return {
-        "message_id": str(message["Message-ID"]),
-        "accepted": [address for address in envelope if address not in refused],
-        "refused": {address: _reply(*reply) for address, reply in refused.items()},
-    }
 
 
 def _server(connection: Mapping[str, Any]) -> tuple[str, int, str]:
