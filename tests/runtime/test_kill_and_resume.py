@@ -49,6 +49,7 @@ CALL_DELAY_S = 0.2
 ANSWERED_BEFORE_FIRST_KILL = 10
 # The second kill comes once this many action steps (of RUNS * (ITEMS + 1)) have succeeded.
 SUCCEEDED_BEFORE_SECOND_KILL = 20
+ANSWERED_IN_SECOND_LIFE = 12  # the 8 calls cut at the first kill, and 4 more
 STARTUP_TIMEOUT_S = 30.0
 SETTLE_TIMEOUT_S = 20.0
 FINISH_TIMEOUT_S = 40.0
@@ -133,7 +134,7 @@ class SlowEcho:
         self.delay = delay
         self.life = 1
         self.calls: list[Call] = []
-        self._held: list[str | None] = []
+        self._held: list[Call] = []
         self._allowance: int | None = None
         self._condition = threading.Condition()
         self.app = Flask(__name__)
@@ -149,8 +150,9 @@ class SlowEcho:
             self._condition.notify_all()
 
     def held(self) -> list[str | None]:
+        """Calls of the current server start held unanswered (a dead server's stay held too)."""
         with self._condition:
-            return list(self._held)
+            return [call.key for call in self._held if call.life == self.life]
 
     def unanswered(self, life: int) -> set[str | None]:
         with self._condition:
@@ -169,9 +171,9 @@ class SlowEcho:
         with self._condition:
             call = Call(key, body, self.life)
             self.calls.append(call)
-            self._held.append(key)
+            self._held.append(call)
             self._condition.wait_for(lambda: self._allowance is None or self._allowance > 0)
-            self._held.remove(key)
+            self._held.remove(call)
             if self._allowance is not None:
                 self._allowance -= 1
         time.sleep(self.delay)
@@ -416,15 +418,18 @@ def test_killed_server_resumes_every_run_without_calling_finished_steps_again(
             assert len(first.actions("running")) == RUNS * CONCURRENCY
             assert cut_first == first.actions("running")
 
-            # Second life: calls come and go; kill it once enough steps have succeeded.
+            # Second life: the calls in flight at the kill run again, more succeed, and the
+            # server dies again with calls in flight.
             fake.life = 2
-            fake.answer_all()
+            fake.answer_only(ANSWERED_IN_SECOND_LIFE)
             started.append(server := start_server(env, tmp_path / "serve-2.log"))
 
             def enough() -> Snapshot | None:
                 now = snapshot(engine, run_ids)
                 count = len(now.actions("succeeded"))
-                return now if count >= SUCCEEDED_BEFORE_SECOND_KILL else None
+                running, held = now.actions("running"), Counter(fake.held())
+                settled = running and held == Counter(running)
+                return now if settled and count >= SUCCEEDED_BEFORE_SECOND_KILL else None
 
             second = wait_for(enough, server, SETTLE_TIMEOUT_S, "for steps to succeed", progress)
             kill(server)
@@ -436,6 +441,7 @@ def test_killed_server_resumes_every_run_without_calling_finished_steps_again(
 
             # Third life: everything finishes.
             fake.life = 3
+            fake.answer_all()
             started.append(server := start_server(env, tmp_path / "serve-3.log"))
 
             def ended() -> Snapshot | None:

@@ -1,7 +1,10 @@
-"""Executors carry out work the runner hands them and report back. `inline` does it at once in
+"""Executors carry out action attempts and the runner's turns. `inline` does both at once in
 the caller's thread (deterministic: tests, the CLI); `threads` uses a bounded pool, so that the
-I/O of parallel branches and loop iterations overlaps. A Celery executor would send the work to
-a queue and report from the worker's answer; neither the conductor nor the runner would change."""
+I/O of parallel branches and loop iterations overlaps.
+
+A Celery executor fits the same interface: `submit` sends the Dispatch (plain data) to a worker
+task whose process has its own ActionPerformer, and calls `report` with the StepResult it
+returns; `spawn` keeps turns in the server's own threads. The conductor does not change."""
 
 from __future__ import annotations
 
@@ -10,21 +13,33 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol
 
+from soarflow.runtime.state import Dispatch, StepResult
+
 log = logging.getLogger(__name__)
 
 DEFAULT_THREADS = 64
+Perform = Callable[[Dispatch], StepResult]
+Report = Callable[[StepResult], None]
 
 
 class Executor(Protocol):
-    def run(self, task: Callable[[], None]) -> None:
-        """Carry out task (an action attempt and its report, or a turn of a run) soon."""
+    def submit(self, work: Dispatch, perform: Perform, report: Report) -> None:
+        """Carry out one action attempt (with `perform`, when in this process) and report its
+        result, from any thread."""
+        ...
+
+    def spawn(self, task: Callable[[], None]) -> None:
+        """Run a turn of a run soon."""
         ...
 
     def shutdown(self) -> None: ...
 
 
 class InlineExecutor:
-    def run(self, task: Callable[[], None]) -> None:
+    def submit(self, work: Dispatch, perform: Perform, report: Report) -> None:
+        report(perform(work))
+
+    def spawn(self, task: Callable[[], None]) -> None:
         task()
 
     def shutdown(self) -> None:
@@ -35,7 +50,10 @@ class ThreadExecutor:
     def __init__(self, threads: int = DEFAULT_THREADS) -> None:
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="soarflow-step")
 
-    def run(self, task: Callable[[], None]) -> None:
+    def submit(self, work: Dispatch, perform: Perform, report: Report) -> None:
+        self._pool.submit(_logged, lambda: report(perform(work)))
+
+    def spawn(self, task: Callable[[], None]) -> None:
         self._pool.submit(_logged, task)
 
     def shutdown(self) -> None:

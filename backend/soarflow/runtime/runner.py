@@ -182,7 +182,7 @@ class Runner:
             if active.driving:
                 return True
             active.driving = True
-        self.executor.run(lambda: self._drive(active))
+        self.executor.spawn(lambda: self._drive(active))
         return True
 
     def _activate(self, run_id: str) -> _Active | None:
@@ -210,7 +210,7 @@ class Runner:
                 with active.lock:
                     idle = self._stop_if_idle(active)
                 if not idle:
-                    self.executor.run(lambda: self._drive(active))
+                    self.executor.spawn(lambda: self._drive(active))
                 return
 
     def _take_events(self, active: _Active) -> list[Event] | None:
@@ -240,7 +240,7 @@ class Runner:
         if wake is not None and self._timers is not None:
             self._timers.at(wake, state.id)
         for work in outgoing:
-            self.executor.run(self._performer(work))
+            self.executor.submit(work, self._attempt, self._report)
 
     def _turn(self, active: _Active, events: list[Event]) -> list[Dispatch]:
         """Apply the events, running instant steps as they come, within INSTANT_BUDGET."""
@@ -285,8 +285,8 @@ class Runner:
                 del self._active[state.id]
             self._idle.notify_all()
 
-    def _performer(self, work: Dispatch) -> Callable[[], None]:
-        return lambda: self._post(work.run_id, ("result", self._attempt(work)))
+    def _report(self, result: StepResult) -> None:
+        self._post(result.run_id, ("result", result))
 
     def _attempt(self, work: Dispatch) -> StepResult:
         try:
