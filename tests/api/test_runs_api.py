@@ -225,7 +225,7 @@ def test_listing_filters_and_pages(client: FlaskClient) -> None:
     assert listed(client, trigger="webhook") == []
     newest = moment(third["created_at"])
     elsewhere = newest.astimezone(timezone(timedelta(hours=2)))
-    for since in (newest.isoformat(), elsewhere.isoformat(), f"{newest:%Y-%m-%dT%H:%M:%S.%f}"):
+    for since in (newest.isoformat(), elsewhere.isoformat()):
         assert listed(client, since=since) == [third["id"]], since
         assert listed(client, until=since) == [second, first], since
     assert listed(client, workspace="default", playbook=fine) == [second, first]

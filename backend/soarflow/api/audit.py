@@ -4,7 +4,6 @@ GET /api/v1/audit for Owners."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Flask, Response, g, request
@@ -12,10 +11,9 @@ from sqlmodel import Session
 
 from soarflow.api.auth import listed_workspaces, requires
 from soarflow.api.body import model_response
-from soarflow.api.errors import ApiError
 from soarflow.api.extensions import db_engine, db_session
 from soarflow.api.openapi import operation
-from soarflow.api.pagination import QUERY_PARAMETERS, page_request
+from soarflow.api.pagination import QUERY_PARAMETERS, page_request, time_parameter
 from soarflow.security.roles import Permission
 from soarflow.store import audit as repo
 from soarflow.store.models import AuditEventPublic, AuditPage
@@ -122,8 +120,8 @@ def list_events() -> Response:
         target_type=request.args.get("target_type"),
         target_id=request.args.get("target_id"),
         workspace_ids=listed_workspaces(),
-        since=_moment("since"),
-        until=_moment("until"),
+        since=time_parameter("since"),
+        until=time_parameter("until"),
     )
     events, total = repo.list_events(
         db_session(), where=where, offset=page.offset, limit=page.limit
@@ -135,26 +133,3 @@ def list_events() -> Response:
         next=page.next_url(total, **passed),
     )
     return model_response(body)
-
-
-def _moment(name: str) -> datetime | None:
-    raw = request.args.get(name)
-    if raw is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(raw)
-    except ValueError:
-        raise ApiError(
-            400,
-            "invalid_parameter",
-            f"'{name}' must be an ISO 8601 date-time",
-            {"parameter": name, "value": raw[:100]},
-        ) from None
-    if moment.tzinfo is None:
-        raise ApiError(
-            400,
-            "invalid_parameter",
-            f"'{name}' needs a time zone, e.g. 2026-11-27T10:00:00Z",
-            {"parameter": name, "value": raw[:100]},
-        )
-    return moment

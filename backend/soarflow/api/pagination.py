@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import request, url_for
@@ -40,6 +41,31 @@ def page_request() -> PageRequest:
         offset=_integer("offset", default=0, low=0, high=10**9),
         limit=_integer("limit", default=DEFAULT_LIMIT, low=1, high=MAX_LIMIT),
     )
+
+
+def time_parameter(name: str) -> datetime | None:
+    """An ISO 8601 date-time query parameter, in UTC: stored times are UTC, and SQLite compares
+    them as text, so an offset has to be applied here. One without a time zone is refused."""
+    raw = request.args.get(name)
+    if raw is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        raise ApiError(
+            400,
+            "invalid_parameter",
+            f"'{name}' must be an ISO 8601 date-time",
+            {"parameter": name, "value": raw[:100]},
+        ) from None
+    if moment.tzinfo is None:
+        raise ApiError(
+            400,
+            "invalid_parameter",
+            f"'{name}' needs a time zone, e.g. 2026-11-27T10:00:00Z",
+            {"parameter": name, "value": raw[:100]},
+        )
+    return moment.astimezone(UTC)
 
 
 def _integer(name: str, *, default: int, low: int, high: int) -> int:

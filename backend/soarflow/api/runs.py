@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Response, request
@@ -14,7 +13,7 @@ from soarflow.api.body import json_body, model_response
 from soarflow.api.errors import ApiError, not_found
 from soarflow.api.extensions import db_session, runner
 from soarflow.api.openapi import operation
-from soarflow.api.pagination import QUERY_PARAMETERS, page_request
+from soarflow.api.pagination import QUERY_PARAMETERS, page_request, time_parameter
 from soarflow.runtime.runner import RunRequest
 from soarflow.runtime.state import RUN_TERMINAL
 from soarflow.security.roles import Permission
@@ -97,8 +96,8 @@ def list_all() -> Response:
         playbook_id=request.args.get("playbook"),
         status=status,
         trigger_type=request.args.get("trigger"),
-        since=_moment("since"),
-        until=_moment("until"),
+        since=time_parameter("since"),
+        until=time_parameter("until"),
     )
     filters = ("playbook", "status", "trigger", "since", "until", "workspace")
     extra = {k: v for k, v in request.args.items() if k in filters}
@@ -232,21 +231,3 @@ def _public(run: Run) -> Response:
 
 def _ended(run: Run) -> ApiError:
     return ApiError(409, "run_ended", f"the run has ended ({run.status})", {"status": run.status})
-
-
-def _moment(name: str) -> datetime | None:
-    raw = request.args.get(name)
-    if raw is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(raw)
-    except ValueError:
-        raise ApiError(
-            400,
-            "invalid_parameter",
-            f"'{name}' must be an ISO 8601 date-time",
-            {"parameter": name, "value": raw[:100]},
-        ) from None
-    # Stored times are UTC, and SQLite compares them as text, ignoring an offset: apply it here.
-    # A time without an offset is taken as UTC.
-    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -155,24 +155,7 @@ class RunStore:
             connection.execute(_UPDATE_STEP, [_keyed(state.id, step) for step in remade])
         progressed = [steps[k] for k in state.dirty if k in saved and k in steps and k not in made]
         if progressed:
-            connection.execute(
-                _UPDATE_PROGRESS,
-                [
-                    {
-                        "b_run": state.id,
-                        "b_key": step.key,
-                        "status": step.status,
-                        "output": step.output,
-                        "error": step.error,
-                        "attempts": step.attempts,
-                        "started_at": step.started_at,
-                        "ended_at": step.ended_at,
-                        "wake_at": step.wake_at,
-                        "state": step.state,
-                    }
-                    for step in progressed
-                ],
-            )
+            connection.execute(_UPDATE_PROGRESS, [_progress(state.id, step) for step in progressed])
         if "" in state.dirty:
             connection.execute(
                 _UPDATE_RUN,
@@ -246,6 +229,11 @@ def _fields(step: Step) -> dict[str, Any]:
 
 def _row(run_id: str, step: Step) -> dict[str, Any]:
     return {"run_id": run_id, "key": step.key, **_fields(step)}
+
+
+def _progress(run_id: str, step: Step) -> dict[str, Any]:
+    fields = _fields(step)
+    return {"b_run": run_id, "b_key": step.key, **{name: fields[name] for name in PROGRESS_FIELDS}}
 
 
 def _keyed(run_id: str, step: Step) -> dict[str, Any]:
