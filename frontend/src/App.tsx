@@ -1,9 +1,10 @@
-import { useEffect, useState } from "react";
-import { PLAYBOOKS_URL, fetchPlaybooks, onSessionEnded, toApiError } from "./api";
+import { Suspense, lazy, useEffect, useState } from "react";
+import { fetchPlaybooks, onSessionEnded, toApiError } from "./api";
 import type { ApiError, PlaybookList, PlaybookSummary } from "./api";
 import { SESSION_ENDED_NOTICE, fetchMe, signOut, userLabel } from "./auth";
 import type { User } from "./auth";
 import { Brand } from "./Brand";
+import { createPlaybook, newPlaybookDocument } from "./designer/api";
 import {
   formatDateTime,
   playbookCountText,
@@ -12,7 +13,12 @@ import {
   validationText,
   versionText,
 } from "./format";
+import { Link } from "./Link";
+import { PLAYBOOKS_PATH, designerPath, navigate, parseRoute, usePathname } from "./router";
 import { SignInPage } from "./SignIn";
+
+// The designer (React Flow, forms, layout) is most of the code: loaded when first opened.
+const DesignerPage = lazy(() => import("./designer/Designer").then((module) => ({ default: module.DesignerPage })));
 
 type SessionState =
   | { status: "checking" }
@@ -93,6 +99,7 @@ export function App() {
 }
 
 function SignedInApp({ user, onSignedOut }: { user: User; onSignedOut: () => void }) {
+  const route = parseRoute(usePathname());
   const [signingOut, setSigningOut] = useState(false);
   const [signOutError, setSignOutError] = useState<ApiError | null>(null);
 
@@ -106,10 +113,12 @@ function SignedInApp({ user, onSignedOut }: { user: User; onSignedOut: () => voi
   };
 
   return (
-    <div className="app">
+    <div className={route.page === "designer" ? "app app--designer" : "app"}>
       <header className="app-header">
         <div className="app-header__inner">
-          <Brand />
+          <Link to={PLAYBOOKS_PATH} className="brand-link">
+            <Brand />
+          </Link>
           <div className="user-menu">
             <span className="user-menu__name" title={`Signed in as ${user.name}`}>
               {userLabel(user)}
@@ -120,14 +129,26 @@ function SignedInApp({ user, onSignedOut }: { user: User; onSignedOut: () => voi
           </div>
         </div>
       </header>
-      <main className="app-main">
+      <main className={route.page === "designer" ? "app-main app-main--full" : "app-main"}>
         {signOutError !== null && (
           <div className="notice notice--error notice--page" role="alert">
             <p className="notice__title">Could not sign out</p>
             <p>{signOutError.message}</p>
           </div>
         )}
-        <PlaybooksSection />
+        {route.page === "playbooks" && <PlaybooksSection />}
+        {route.page === "designer" && (
+          <Suspense
+            fallback={
+              <p className="designer-message muted" role="status">
+                Loading the designer…
+              </p>
+            }
+          >
+            <DesignerPage key={route.playbookId} playbookId={route.playbookId} />
+          </Suspense>
+        )}
+        {route.page === "not-found" && <NotFound />}
       </main>
     </div>
   );
@@ -158,6 +179,7 @@ function PlaybooksSection() {
       <div className="panel__header">
         <h1 id="playbooks-heading">Playbooks</h1>
         {state.status === "ready" && <CountSummary list={state.list} />}
+        <NewPlaybookButton />
       </div>
       {state.status === "loading" && (
         <p className="panel__message" role="status">
@@ -169,6 +191,45 @@ function PlaybooksSection() {
       )}
       {state.status === "ready" &&
         (state.list.data.length === 0 ? <EmptyState /> : <PlaybookTable playbooks={state.list.data} />)}
+    </section>
+  );
+}
+
+function NewPlaybookButton() {
+  const [creating, setCreating] = useState(false);
+  const [error, setError] = useState<ApiError | null>(null);
+  const create = () => {
+    setCreating(true);
+    setError(null);
+    createPlaybook(newPlaybookDocument("Untitled playbook")).then(
+      (playbook) => navigate(designerPath(playbook.id)),
+      (reason: unknown) => {
+        setCreating(false);
+        setError(toApiError(reason));
+      },
+    );
+  };
+  return (
+    <div className="panel__actions">
+      {error !== null && (
+        <span className="panel__error" role="alert">
+          Could not create: {error.message}
+        </span>
+      )}
+      <button type="button" className="button button--primary button--header" onClick={create} disabled={creating}>
+        New playbook
+      </button>
+    </div>
+  );
+}
+
+function NotFound() {
+  return (
+    <section className="panel">
+      <div className="empty">
+        <p className="empty__title">There is no such page.</p>
+        <Link to={PLAYBOOKS_PATH}>Go to the playbooks</Link>
+      </div>
     </section>
   );
 }
@@ -203,10 +264,7 @@ function EmptyState() {
   return (
     <div className="empty">
       <p className="empty__title">No playbooks yet.</p>
-      <p className="muted">
-        The visual designer is coming. Until then, playbooks can be created through the API with{" "}
-        <code>POST {PLAYBOOKS_URL}</code>.
-      </p>
+      <p className="muted">Start one with New playbook: the designer opens with a trigger to build on.</p>
     </div>
   );
 }
@@ -245,7 +303,9 @@ function PlaybookRow({ playbook, now }: { playbook: PlaybookSummary; now: Date }
   return (
     <tr data-testid="playbook-row">
       <td>
-        <div className="cell-name">{playbook.name}</div>
+        <Link to={designerPath(playbook.id)} className="cell-name">
+          {playbook.name}
+        </Link>
         {playbook.description && <div className="cell-description">{playbook.description}</div>}
       </td>
       <td>{triggerLabel(playbook.triggerKind)}</td>

@@ -151,6 +151,8 @@ export interface RequestOptions<T> {
   method?: HttpMethod;
   /** Sent as JSON when given. */
   body?: unknown;
+  /** Extra request headers, e.g. If-Match. */
+  headers?: Record<string, string>;
   /** Turns the response body (undefined for 204) into the result; throws if it is malformed. */
   parse: (body: unknown) => T;
   signal?: AbortSignal;
@@ -166,7 +168,7 @@ export async function apiRequest<T>(url: string, options: RequestOptions<T>): Pr
   const hasBody = options.body !== undefined;
   const response = await fetch(url, {
     method,
-    headers: requestHeaders(method, hasBody, csrfToken),
+    headers: { ...requestHeaders(method, hasBody, csrfToken), ...options.headers },
     body: hasBody ? JSON.stringify(options.body) : undefined,
     credentials: "same-origin",
     signal: options.signal,

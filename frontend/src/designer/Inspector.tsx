@@ -1,0 +1,293 @@
+import { useEffect } from "react";
+import type { ActionNode, ForeachNode, PlaybookNode, SwitchNode, UntilNode } from "../graph/document";
+import { ConditionBuilder } from "./ConditionBuilder";
+import { ExpressionInput, PickerNodeContext } from "./DynamicFields";
+import { cleanInputs, sameJson } from "./formSchema";
+import { InputsForm } from "./InputsForm";
+import { actionInfo } from "./labels";
+import { loadManifest } from "./controller";
+import { CONTROL_TITLES, updateNode, updateTrigger, withText } from "./nodeEdits";
+import { designerStore, useDesigner } from "./store";
+
+function editNode(id: string, field: string, change: (node: PlaybookNode) => PlaybookNode): void {
+  const store = designerStore.getState();
+  store.apply(updateNode(store.document, id, change), { mergeKey: `${field}:${id}` });
+}
+
+export function Inspector() {
+  const selected = useDesigner((state) => {
+    if (state.selection.size !== 1) return null;
+    const [id] = state.selection;
+    return state.nodes.find((node) => node.id === id) ?? null;
+  });
+
+  return (
+    <aside className="inspector" data-testid="inspector" aria-label="Inspector">
+      {selected === null || selected.type === "lane" ? (
+        <PlaybookSettings />
+      ) : selected.type === "trigger" ? (
+        <TriggerSettings />
+      ) : (
+        <StepSettings node={selected.data.node} />
+      )}
+    </aside>
+  );
+}
+
+function TextSetting({
+  label,
+  value,
+  onChange,
+  multiline = false,
+  testId,
+}: {
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  multiline?: boolean;
+  testId?: string;
+}) {
+  return (
+    <label className="setting" data-testid={testId}>
+      <span className="setting__label">{label}</span>
+      {multiline ? (
+        <textarea className="input" rows={3} value={value} onChange={(event) => onChange(event.target.value)} />
+      ) : (
+        <input className="input" type="text" value={value} onChange={(event) => onChange(event.target.value)} />
+      )}
+    </label>
+  );
+}
+
+function PlaybookSettings() {
+  const name = useDesigner((state) => state.document.name);
+  const description = useDesigner((state) => state.document.description ?? "");
+  const apply = (field: "name" | "description", text: string) => {
+    const store = designerStore.getState();
+    const document = field === "name" ? { ...store.document, name: text } : withText(store.document, field, text);
+    store.apply(document, { mergeKey: `playbook:${field}` });
+  };
+  return (
+    <div className="inspector__body">
+      <h2 className="inspector__heading">Playbook</h2>
+      <p className="inspector__hint muted">Select a step on the canvas to edit it.</p>
+      <TextSetting label="Name" value={name} onChange={(text) => apply("name", text)} />
+      <TextSetting label="Description" value={description} multiline onChange={(text) => apply("description", text)} />
+    </div>
+  );
+}
+
+function TriggerSettings() {
+  const trigger = useDesigner((state) => state.document.trigger);
+  const catalogue = useDesigner((state) => state.catalogue);
+  if (trigger === undefined) return null;
+  const triggers = (catalogue ?? []).flatMap((connector) => connector.triggers);
+  const change = (field: string, next: typeof trigger) => {
+    const store = designerStore.getState();
+    store.apply(
+      updateTrigger(store.document, () => next),
+      { mergeKey: `trigger:${field}` },
+    );
+  };
+  return (
+    <div className="inspector__body">
+      <p className="inspector__eyebrow">Trigger</p>
+      <h2 className="inspector__heading">{trigger.title ?? trigger.type}</h2>
+      <TextSetting label="Title" value={trigger.title ?? ""} onChange={(text) => change("title", withText(trigger, "title", text))} />
+      <label className="setting">
+        <span className="setting__label">Starts when</span>
+        <select
+          className="input"
+          value={trigger.type}
+          onChange={(event) => {
+            const { params: _params, ...rest } = trigger;
+            change("type", { ...rest, type: event.target.value });
+          }}
+        >
+          {!triggers.some((option) => option.type === trigger.type) && <option value={trigger.type}>{trigger.type}</option>}
+          {triggers.map((option) => (
+            <option key={option.type} value={option.type}>
+              {option.title}
+            </option>
+          ))}
+        </select>
+      </label>
+    </div>
+  );
+}
+
+function NodeProblems({ id }: { id: string }) {
+  const problems = useDesigner((state) => state.problems);
+  const mine = problems.filter((problem) => problem.nodeId === id);
+  if (mine.length === 0) return null;
+  return (
+    <ul className="inspector__problems" aria-label="Problems of this step">
+      {mine.map((problem, index) => (
+        <li key={index}>{problem.message}</li>
+      ))}
+    </ul>
+  );
+}
+
+function StepSettings({ node }: { node: PlaybookNode }) {
+  const catalogue = useDesigner((state) => state.catalogue);
+  const kindTitle = node.kind === "action" ? actionInfo(catalogue, node.action).connectorName : CONTROL_TITLES[node.kind];
+  const heading = node.title ?? (node.kind === "action" ? actionInfo(catalogue, node.action).actionTitle : node.id);
+  return (
+    <PickerNodeContext.Provider value={node.id}>
+      <div className="inspector__body">
+        <p className="inspector__eyebrow">{kindTitle}</p>
+        <h2 className="inspector__heading">{heading}</h2>
+        <p className="inspector__id muted">
+          Step id <code>{node.id}</code>
+        </p>
+        <NodeProblems id={node.id} />
+        <TextSetting
+          label="Title"
+          value={node.title ?? ""}
+          onChange={(text) => editNode(node.id, "title", (current) => withText(current, "title", text))}
+        />
+        <TextSetting
+          label="Description"
+          multiline
+          value={node.description ?? ""}
+          onChange={(text) => editNode(node.id, "description", (current) => withText(current, "description", text))}
+        />
+        {node.kind === "action" && <ActionSettings node={node} />}
+        {node.kind === "foreach" && <ForeachSettings node={node} />}
+        {(node.kind === "condition" || node.kind === "until") && (
+          <section className="inspector__section">
+            <h3 className="inspector__subheading">{node.kind === "condition" ? "Condition" : "Stop when"}</h3>
+            <ConditionBuilder
+              condition={node.condition}
+              onChange={(condition) => editNode(node.id, "condition", (current) => ({ ...current, condition }) as PlaybookNode)}
+            />
+          </section>
+        )}
+        {node.kind === "until" && <UntilLimits node={node} />}
+        {node.kind === "switch" && <SwitchSettings node={node} />}
+      </div>
+    </PickerNodeContext.Provider>
+  );
+}
+
+function ActionSettings({ node }: { node: ActionNode }) {
+  const connectorId = node.action.split(".", 1)[0] ?? "";
+  const manifest = useDesigner((state) => state.manifests[connectorId]);
+  useEffect(() => {
+    loadManifest(connectorId);
+  }, [connectorId]);
+  const action = manifest?.actions.find((candidate) => `${connectorId}.${candidate.id}` === node.action);
+  return (
+    <section className="inspector__section">
+      <h3 className="inspector__subheading">Inputs</h3>
+      {manifest === undefined && <p className="muted">Loading the action’s inputs…</p>}
+      {manifest !== undefined && action === undefined && (
+        <p className="muted">
+          The connector has no action <code>{node.action}</code>.
+        </p>
+      )}
+      {action !== undefined && (
+        <>
+          {action.description !== "" && <p className="inspector__hint muted">{action.description}</p>}
+          <InputsForm
+            key={node.id}
+            schema={action.inputs}
+            inputs={node.inputs ?? {}}
+            onChange={(data) => {
+              const inputs = cleanInputs(data);
+              editNode(node.id, "inputs", (current) =>
+                current.kind !== "action" || sameJson(current.inputs ?? {}, inputs) ? current : { ...current, inputs },
+              );
+            }}
+          />
+        </>
+      )}
+    </section>
+  );
+}
+
+function ForeachSettings({ node }: { node: ForeachNode }) {
+  return (
+    <section className="inspector__section">
+      <label className="setting">
+        <span className="setting__label">Items</span>
+        <ExpressionInput
+          value={typeof node.items === "string" ? node.items : JSON.stringify(node.items)}
+          placeholder="A list, e.g. from the trigger"
+          onChange={(items) => editNode(node.id, "items", (current) => ({ ...current, items }) as PlaybookNode)}
+        />
+      </label>
+      <label className="setting">
+        <span className="setting__label">Items at a time (1 runs them one after another)</span>
+        <input
+          className="input"
+          type="number"
+          min={1}
+          max={50}
+          value={node.concurrency ?? 1}
+          onChange={(event) => {
+            const concurrency = Math.min(50, Math.max(1, Math.round(Number(event.target.value) || 1)));
+            editNode(node.id, "concurrency", (current) => ({ ...current, concurrency }) as PlaybookNode);
+          }}
+        />
+      </label>
+    </section>
+  );
+}
+
+function UntilLimits({ node }: { node: UntilNode }) {
+  return (
+    <label className="setting">
+      <span className="setting__label">At most this many rounds</span>
+      <input
+        className="input"
+        type="number"
+        min={1}
+        value={node.max_iterations ?? ""}
+        onChange={(event) => {
+          const rounds = Math.max(1, Math.round(Number(event.target.value) || 1));
+          editNode(node.id, "max_iterations", (current) => ({ ...current, max_iterations: rounds }) as PlaybookNode);
+        }}
+      />
+    </label>
+  );
+}
+
+function SwitchSettings({ node }: { node: SwitchNode }) {
+  const cases = node.cases.map(String);
+  const setCases = (next: string[]) =>
+    editNode(node.id, "cases", (current) => ({ ...current, cases: next }) as PlaybookNode);
+  return (
+    <section className="inspector__section">
+      <label className="setting">
+        <span className="setting__label">Value to switch on</span>
+        <ExpressionInput
+          value={typeof node.on === "string" ? node.on : JSON.stringify(node.on)}
+          onChange={(on) => editNode(node.id, "on", (current) => ({ ...current, on }) as PlaybookNode)}
+        />
+      </label>
+      <h3 className="inspector__subheading">Cases</h3>
+      {cases.map((value, position) => (
+        <div className="rules__row" key={position}>
+          <input
+            className="input"
+            aria-label={`Case ${position + 1}`}
+            value={value}
+            onChange={(event) => setCases(cases.map((item, index) => (index === position ? event.target.value : item)))}
+          />
+          <button
+            type="button"
+            className="button button--small"
+            onClick={() => setCases(cases.filter((_item, index) => index !== position))}
+          >
+            Remove
+          </button>
+        </div>
+      ))}
+      <button type="button" className="button button--small" onClick={() => setCases([...cases, `case_${cases.length + 1}`])}>
+        Add case
+      </button>
+    </section>
+  );
+}

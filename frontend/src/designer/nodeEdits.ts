@@ -1,0 +1,118 @@
+// Edits of one node's settings from the inspector, and the nodes the palette creates. Structural
+// edits (add, remove, connect, move) are graph/edit.ts's.
+
+import { nodesOf } from "../graph/document";
+import type { ConditionGroup, ConditionItem, ConditionRule, PlaybookDocument, PlaybookNode, TriggerSpec } from "../graph/document";
+import type { NewNode } from "../graph/edit";
+
+/** The document with node `id` replaced by `change(node)`; the same document if nothing changed. */
+export function updateNode(
+  document: PlaybookDocument,
+  id: string,
+  change: (node: PlaybookNode) => PlaybookNode,
+): PlaybookDocument {
+  let changed = false;
+  const nodes = nodesOf(document).map((node) => {
+    if (node.id !== id || changed) return node;
+    const next = change(node);
+    changed = next !== node;
+    return next;
+  });
+  return changed ? { ...document, nodes } : document;
+}
+
+export function updateTrigger(document: PlaybookDocument, change: (trigger: TriggerSpec) => TriggerSpec): PlaybookDocument {
+  if (document.trigger === undefined) return document;
+  const trigger = change(document.trigger);
+  return trigger === document.trigger ? document : { ...document, trigger };
+}
+
+/** A text setting (title, description): an empty text removes the key. */
+export function withText<T extends object, K extends keyof T & string>(item: T, key: K, text: string): T {
+  const current = (item as Record<string, unknown>)[key];
+  if ((current ?? "") === text) return item;
+  if (text === "") {
+    const { [key]: _removed, ...rest } = item;
+    return rest as T;
+  }
+  return { ...item, [key]: text };
+}
+
+export type ControlKind = Exclude<PlaybookNode["kind"], "action">;
+
+export const CONTROL_KINDS: readonly ControlKind[] = ["condition", "switch", "foreach", "until", "scope"];
+
+export const CONTROL_TITLES: Readonly<Record<ControlKind, string>> = {
+  condition: "Condition",
+  switch: "Switch",
+  foreach: "For each",
+  until: "Until",
+  scope: "Scope",
+};
+
+export const CONTROL_DESCRIPTIONS: Readonly<Record<ControlKind, string>> = {
+  condition: "Runs its True or its False branch",
+  switch: "Runs the branch of the matching case",
+  foreach: "Runs its body for every item of a list",
+  until: "Repeats its body until a condition holds",
+  scope: "Groups steps; handle their failure together",
+};
+
+export function emptyRule(): ConditionRule {
+  return { left: "", op: "eq", right: "" };
+}
+
+/** What a new node holds when it comes from the palette. */
+export function newNodeFor(item: PaletteItem): NewNode {
+  if (item.kind === "action") return { kind: "action", action: item.action, inputs: {} };
+  switch (item.control) {
+    case "condition":
+      return { kind: "condition", condition: { all: [emptyRule()] } };
+    case "switch":
+      return { kind: "switch", on: "", cases: ["case_1"] };
+    case "foreach":
+      return { kind: "foreach", items: "", concurrency: 1 };
+    case "until":
+      return { kind: "until", condition: { all: [emptyRule()] }, max_iterations: 10 };
+    case "scope":
+      return { kind: "scope" };
+  }
+}
+
+export type PaletteItem = { kind: "action"; action: string } | { kind: "control"; control: ControlKind };
+
+export const PALETTE_MIME = "application/x-soarflow-palette-item";
+
+export function paletteItemId(item: PaletteItem): string {
+  return item.kind === "action" ? item.action : `control.${item.control}`;
+}
+
+/** The palette item a drag carried, or null for anything else. */
+export function parsePaletteItem(text: string): PaletteItem | null {
+  if (text.startsWith("control.")) {
+    const control = text.slice("control.".length);
+    return (CONTROL_KINDS as readonly string[]).includes(control) ? { kind: "control", control: control as ControlKind } : null;
+  }
+  return /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(text) ? { kind: "action", action: text } : null;
+}
+
+// ---- condition rule builder -----------------------------------------------------------------
+
+export type Combinator = "all" | "any";
+
+/** The top-level group as the simple rule builder shows it: a combinator and flat rules. Nested
+ * groups are kept as they are, and counted so the inspector can say they exist. */
+export function conditionRows(group: ConditionGroup): { combinator: Combinator; items: ConditionItem[] } {
+  return "all" in group ? { combinator: "all", items: group.all } : { combinator: "any", items: group.any };
+}
+
+export function isRule(item: ConditionItem): item is ConditionRule {
+  return "op" in item;
+}
+
+export function conditionOf(combinator: Combinator, items: ConditionItem[]): ConditionGroup {
+  return combinator === "all" ? { all: items } : { any: items };
+}
+
+/** Operators that take no right-hand side. */
+export const UNARY_OPS: ReadonlySet<string> = new Set(["is_empty", "is_not_empty", "is_true", "is_false"]);

@@ -1,0 +1,57 @@
+import { describe, expect, it } from "vitest";
+import { toFlow } from "../graph/flow";
+import { GAP_Y, NODE_HEIGHT, NODE_WIDTH } from "../graph/geometry";
+import { enrichIps } from "../graph/testDocuments";
+import { dropPlacement, freePlacement, sizeOf } from "./placement";
+
+const STEP = { width: NODE_WIDTH, height: NODE_HEIGHT };
+
+describe("dropPlacement", () => {
+  const { nodes } = toFlow(enrichIps());
+  const lane = nodes.find((node) => node.id === "each_ip::body");
+  const container = nodes.find((node) => node.id === "each_ip");
+
+  it("puts a node dropped on a branch into that branch, relative to its lane", () => {
+    if (lane === undefined || container === undefined) throw new Error("no lane");
+    const point = {
+      x: container.position.x + lane.position.x + 200,
+      y: container.position.y + lane.position.y + 100,
+    };
+    expect(dropPlacement(nodes, point, STEP)).toEqual({
+      parent: "each_ip",
+      branch: "body",
+      position: { x: 200 - NODE_WIDTH / 2, y: 100 - NODE_HEIGHT / 2 },
+    });
+  });
+
+  it("puts a node dropped elsewhere at the top level, centred on the pointer", () => {
+    expect(dropPlacement(nodes, { x: -1000, y: -1000 }, STEP)).toEqual({
+      position: { x: -1000 - NODE_WIDTH / 2, y: -1000 - NODE_HEIGHT / 2 },
+    });
+  });
+});
+
+describe("freePlacement", () => {
+  it("puts a new node below everything at the top level", () => {
+    const { nodes } = toFlow(enrichIps());
+    const container = nodes.find((node) => node.id === "each_ip");
+    if (container === undefined) throw new Error("no container");
+    const bottom = container.position.y + (container.height ?? 0);
+    expect(freePlacement(nodes, { x: 500, y: 0 }, STEP).position).toEqual({
+      x: 500 - NODE_WIDTH / 2,
+      y: bottom + GAP_Y,
+    });
+  });
+
+  it("puts it at the point on an empty canvas", () => {
+    expect(freePlacement([], { x: 0, y: 0 }, STEP).position).toEqual({ x: -NODE_WIDTH / 2, y: -NODE_HEIGHT / 2 });
+  });
+});
+
+describe("sizeOf", () => {
+  it("is a step's size for an action and larger for a container", () => {
+    expect(sizeOf({ kind: "action", action: "core.compose" })).toEqual(STEP);
+    const condition = sizeOf({ kind: "condition", condition: { all: [] } });
+    expect(condition.width).toBeGreaterThan(2 * NODE_WIDTH);
+  });
+});

@@ -1,0 +1,89 @@
+// Where a step from the palette goes: into the innermost lane under the drop point, or on the
+// canvas; and, when added by click, the first free spot at or below the middle of the view.
+
+import { FORMAT } from "../graph/document";
+import type { NewNode, Placement } from "../graph/edit";
+import { toFlow } from "../graph/flow";
+import type { FlowNode } from "../graph/flow";
+import { GAP_Y, LANE_HEADER, LANE_PADDING, NODE_HEIGHT, NODE_WIDTH } from "../graph/geometry";
+import type { Size, XY } from "../graph/geometry";
+
+export interface Rect {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+interface LaneRect extends Rect {
+  containerId: string;
+  branch: string;
+  depth: number;
+}
+
+// Absolute places: React Flow keeps children relative to their parent.
+function absolute(nodes: readonly FlowNode[]): Map<string, { rect: Rect; depth: number }> {
+  const byId = new Map(nodes.map((node) => [node.id, node]));
+  const out = new Map<string, { rect: Rect; depth: number }>();
+  for (const node of nodes) {
+    let x = 0;
+    let y = 0;
+    let depth = 0;
+    for (let current: FlowNode | undefined = node; current !== undefined; depth += 1) {
+      x += current.position.x;
+      y += current.position.y;
+      current = current.parentId === undefined ? undefined : byId.get(current.parentId);
+    }
+    out.set(node.id, { rect: { x, y, width: node.width ?? 0, height: node.height ?? 0 }, depth });
+  }
+  return out;
+}
+
+function contains(rect: Rect, point: XY): boolean {
+  return point.x >= rect.x && point.x <= rect.x + rect.width && point.y >= rect.y && point.y <= rect.y + rect.height;
+}
+
+/** The size a new node is drawn at: a container with empty lanes is larger than a step. */
+export function sizeOf(node: NewNode): Size {
+  const drawn = toFlow({ format: FORMAT, name: "", nodes: [{ ...node, id: "new" }] }).nodes[0];
+  return { width: drawn?.width ?? NODE_WIDTH, height: drawn?.height ?? NODE_HEIGHT };
+}
+
+/** The placement of a node of `size` dropped with its centre at `point` (flow coordinates). */
+export function dropPlacement(nodes: readonly FlowNode[], point: XY, size: Size): Placement {
+  const places = absolute(nodes);
+  let lane: LaneRect | undefined;
+  for (const node of nodes) {
+    if (node.type !== "lane" || node.hidden === true) continue;
+    const place = places.get(node.id);
+    if (place === undefined || !contains(place.rect, point) || (lane !== undefined && lane.depth >= place.depth)) continue;
+    lane = { ...place.rect, depth: place.depth, containerId: node.data.containerId, branch: node.data.branch };
+  }
+  const topLeft = { x: Math.round(point.x - size.width / 2), y: Math.round(point.y - size.height / 2) };
+  if (lane === undefined) return { position: topLeft };
+  return {
+    parent: lane.containerId,
+    branch: lane.branch,
+    position: {
+      x: Math.max(LANE_PADDING, topLeft.x - lane.x),
+      y: Math.max(LANE_HEADER + 8, topLeft.y - lane.y),
+    },
+  };
+}
+
+/** The top-level placement of a node added without a drop point: below everything at the top
+ * level (it reads as the next step), centred on `x`; at `point` on an empty canvas. */
+export function freePlacement(nodes: readonly FlowNode[], point: XY, size: Size): Placement {
+  const places = absolute(nodes);
+  let bottom: number | null = null;
+  for (const node of nodes) {
+    const rect = node.parentId === undefined ? places.get(node.id)?.rect : undefined;
+    if (rect !== undefined) bottom = Math.max(bottom ?? rect.y + rect.height, rect.y + rect.height);
+  }
+  return {
+    position: {
+      x: Math.round(point.x - size.width / 2),
+      y: bottom === null ? Math.round(point.y - size.height / 2) : bottom + GAP_Y,
+    },
+  };
+}
