@@ -55,9 +55,10 @@ test-python: $(BIN)/soarflow frontend/dist/index.html $(CHROMIUM)
 
 test: lint typecheck test-frontend test-python
 
-bench: $(BIN)/soarflow
+bench: $(BIN)/soarflow frontend/dist/index.html $(CHROMIUM)
 	$(BIN)/python -m bench.validate
 	$(BIN)/python -m bench.runtime
+	$(BIN)/python -m bench.canvas
 
 clean:
 	rm -rf $(VENV) frontend/node_modules frontend/dist var test-results

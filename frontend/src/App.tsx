@@ -18,7 +18,21 @@ import { PLAYBOOKS_PATH, designerPath, navigate, parseRoute, usePathname } from 
 import { SignInPage } from "./SignIn";
 
 // The designer (React Flow, forms, layout) is most of the code: loaded when first opened.
-const DesignerPage = lazy(() => import("./designer/Designer").then((module) => ({ default: module.DesignerPage })));
+type DesignerModule = typeof import("./designer/Designer");
+let designerModule: DesignerModule | null = null;
+function loadDesigner(): Promise<DesignerModule> {
+  return import("./designer/Designer").then((module) => {
+    designerModule = module;
+    return module;
+  });
+}
+const LazyDesignerPage = lazy(() => loadDesigner().then((module) => ({ default: module.DesignerPage })));
+
+// A designer URL opened directly: its code loads while the session is checked, and the page is
+// drawn once both are there. Through Suspense, React would hold the page back another 300 ms
+// after showing the fallback.
+const designerOnStart: Promise<unknown> =
+  parseRoute(window.location.pathname).page === "designer" ? loadDesigner().catch(() => null) : Promise.resolve();
 
 type SessionState =
   | { status: "checking" }
@@ -38,7 +52,7 @@ export function App() {
   useEffect(() => {
     const controller = new AbortController();
     fetchMe(controller.signal).then(
-      (me) => setSession({ status: "signed-in", user: me.user }),
+      (me) => void designerOnStart.then(() => setSession({ status: "signed-in", user: me.user })),
       (error: unknown) => {
         if (controller.signal.aborted) return;
         const apiError = toApiError(error);
@@ -100,6 +114,8 @@ export function App() {
 
 function SignedInApp({ user, onSignedOut }: { user: User; onSignedOut: () => void }) {
   const route = parseRoute(usePathname());
+  // Chosen once: switching between the two would remount an open designer.
+  const [DesignerPage] = useState(() => designerModule?.DesignerPage ?? LazyDesignerPage);
   const [signingOut, setSigningOut] = useState(false);
   const [signOutError, setSignOutError] = useState<ApiError | null>(null);
 

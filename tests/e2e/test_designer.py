@@ -171,3 +171,181 @@ def test_build_wire_fill_save_and_reload_a_playbook(
     assert stored["valid"] is True
     assert _api(server, "/api/v1/playbooks/validate", document) == {"valid": True, "problems": []}
     assert errors == []
+
+
+def _enrich_document() -> dict[str, Any]:
+    """A loop over the incident's entities with two steps in its body, one run after the other."""
+    return {
+        "format": "soarflow.playbook/v1",
+        "name": "Comment on every entity",
+        "trigger": {"id": "incident", "type": "soarflow.incident_created"},
+        "nodes": [
+            {
+                "id": "each",
+                "kind": "foreach",
+                "title": "Each entity",
+                "items": "{{ trigger.entities }}",
+            },
+            {
+                "id": "describe",
+                "kind": "action",
+                "parent": "each",
+                "branch": "body",
+                "action": "core.compose",
+                "inputs": {"value": "{{ item }}"},
+            },
+            {
+                "id": "note",
+                "kind": "action",
+                "parent": "each",
+                "branch": "body",
+                "action": "core.compose",
+                "inputs": {"value": "Seen: {{ steps.describe.output }}"},
+            },
+        ],
+        "edges": [
+            {"source": "incident", "target": "each"},
+            {"source": "each", "target": "describe", "branch": "body"},
+            {"source": "describe", "target": "note"},
+        ],
+        "layout": {"incident": {"x": 0, "y": 0}, "each": {"x": -40, "y": 140}},
+    }
+
+
+def _canvas(page: Page) -> list[tuple[str | None, str | None]]:
+    """Every canvas node as (id, where it is drawn), in the order React Flow draws them."""
+    nodes = page.locator(".react-flow__node")
+    return [
+        (node.get_attribute("data-id"), node.evaluate("element => element.style.transform"))
+        for node in nodes.all()
+    ]
+
+
+def _save(page: Page, server: Server, playbook_id: str, version: int) -> dict[str, Any]:
+    page.keyboard.press("Control+s")
+    expect(page.get_by_text(f"Saved · v{version}")).to_be_visible()
+    stored = _api(server, f"/api/v1/playbooks/{playbook_id}")
+    assert stored["version"] == version
+    document: dict[str, Any] = stored["document"]
+    return document
+
+
+def test_copy_paste_a_container_and_undo_redo_exactly(
+    server: Server, signed_in_page: Page, screenshot: Callable[[str], Path]
+) -> None:
+    page = signed_in_page
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    created = _api(server, "/api/v1/playbooks", _enrich_document())
+    playbook_id = created["id"]
+    original = created["document"]
+    page.goto(f"{server.url}/playbooks/{playbook_id}")
+    loop = _node(page, "each")
+    expect(loop).to_have_attribute("data-kind", "foreach")
+    expect(_node(page, "note")).to_be_visible()
+    drawn = _canvas(page)
+
+    # Select the loop by its header, copy it and paste it: the loop comes back with its body,
+    # under new ids, next to the original, selected.
+    loop.locator(".node-container__header").click()
+    expect(loop).to_have_class(re.compile(r"\bselected\b"))
+    page.keyboard.press("Control+c")
+    expect(page.get_by_test_id("designer-notice")).to_contain_text("Copied 3 steps")
+    page.keyboard.press("Control+v")
+    pasted_loop = _node(page, "each_2")
+    expect(pasted_loop).to_have_attribute("data-kind", "foreach")
+    for node_id in ("each_2", "describe_2", "note_2"):
+        expect(_node(page, node_id)).to_have_class(re.compile(r"\bselected\b"))
+    expect(loop).not_to_have_class(re.compile(r"\bselected\b"))
+    screenshot("designer-pasted-container")
+
+    pasted = _save(page, server, playbook_id, 2)
+    copies = {node["id"]: node for node in pasted["nodes"][3:]}
+    assert copies == {
+        "each_2": {**original["nodes"][0], "id": "each_2"},
+        "describe_2": {**original["nodes"][1], "id": "describe_2", "parent": "each_2"},
+        "note_2": {
+            **original["nodes"][2],
+            "id": "note_2",
+            "parent": "each_2",
+            "inputs": {"value": "Seen: {{ steps.describe_2.output }}"},
+        },
+    }
+    assert pasted["nodes"][:3] == original["nodes"]
+    assert pasted["edges"] == [
+        *original["edges"],
+        {"source": "each_2", "target": "describe_2", "branch": "body"},
+        {"source": "describe_2", "target": "note_2"},
+    ]
+    # The pasted loop starts unconnected: a problem, pinned on it.
+    expect(pasted_loop).to_have_attribute("data-problems", re.compile(r"^[1-9]"))
+    after_paste = _canvas(page)
+
+    # Undo puts back exactly what was there, redo exactly what the paste made.
+    page.get_by_test_id("undo-button").click()
+    expect(pasted_loop).to_have_count(0)
+    assert _canvas(page) == drawn
+    assert _save(page, server, playbook_id, 3) == original
+    page.get_by_test_id("redo-button").click()
+    expect(pasted_loop).to_be_visible()
+    assert _canvas(page) == after_paste
+    assert _save(page, server, playbook_id, 4) == pasted
+
+    # Delete removes the selected loop with its body; Ctrl+Z brings it back.
+    pasted_loop.locator(".node-container__header").click()
+    page.keyboard.press("Delete")
+    expect(pasted_loop).to_have_count(0)
+    expect(_node(page, "note_2")).to_have_count(0)
+    page.keyboard.press("Control+z")
+    expect(_node(page, "note_2")).to_be_visible()
+    assert _canvas(page) == after_paste
+
+    # Ctrl+D duplicates a step inside its loop.
+    page.locator(".react-flow__controls-fitview").click()
+    _settled(page, _node(page, "note"))
+    _node(page, "note").click()
+    page.keyboard.press("Control+d")
+    expect(_node(page, "note_3")).to_have_class(re.compile(r"\bselected\b"))
+    screenshot("designer-duplicated-step")
+    page.keyboard.press("Control+z")
+    expect(_node(page, "note_3")).to_have_count(0)
+    assert errors == []
+
+
+def test_edge_run_after_statuses(
+    server: Server, signed_in_page: Page, screenshot: Callable[[str], Path]
+) -> None:
+    page = signed_in_page
+    created = _api(server, "/api/v1/playbooks", _enrich_document())
+    playbook_id = created["id"]
+    page.goto(f"{server.url}/playbooks/{playbook_id}")
+    edge = page.locator('.react-flow__edge[data-id="describe->note"]')
+    expect(edge).to_have_count(1)
+    expect(edge.locator(".react-flow__edge-text")).to_have_count(0)
+
+    # The edge runs straight down from one step to the next: click halfway.
+    path = edge.locator(".react-flow__edge-path").bounding_box()
+    assert path is not None
+    page.mouse.click(path["x"] + path["width"] / 2, path["y"] + path["height"] / 2)
+    editor = page.get_by_test_id("edge-editor")
+    expect(editor).to_be_visible()
+    succeeded = editor.get_by_test_id("edge-when-succeeded")
+    expect(succeeded).to_be_checked()
+    # At least one outcome: the only one cannot be unticked.
+    expect(succeeded).to_be_disabled()
+    editor.get_by_label("Failed").check()
+    expect(succeeded).to_be_enabled()
+    expect(edge.locator(".react-flow__edge-text")).to_have_text("succeeded, failed")
+    screenshot("designer-edge-statuses")
+
+    editor.get_by_label("Succeeded").uncheck()
+    expect(edge.locator(".react-flow__edge-text")).to_have_text("failed")
+    page.keyboard.press("Escape")
+    expect(editor).to_have_count(0)
+    document = _save(page, server, playbook_id, 2)
+    assert document["edges"][2] == {"source": "describe", "target": "note", "when": ["failed"]}
+
+    page.get_by_test_id("undo-button").click()
+    page.get_by_test_id("undo-button").click()
+    expect(edge.locator(".react-flow__edge-text")).to_have_count(0)
+    assert _save(page, server, playbook_id, 3) == created["document"]

@@ -1,11 +1,13 @@
 import { Background, Controls, MarkerType, MiniMap, ReactFlow, useConnection, useReactFlow } from "@xyflow/react";
 import type { Connection, DefaultEdgeOptions, Edge as FlowEdgeBase, OnConnectEnd } from "@xyflow/react";
-import { useCallback } from "react";
-import type { DragEvent } from "react";
+import { useCallback, useRef, useState } from "react";
+import type { DragEvent, MouseEvent as ReactMouseEvent } from "react";
 import { branchOfHandle, connectionChecker, connectionProblem } from "../graph/connections";
 import type { FlowEdge, FlowNode } from "../graph/flow";
 import type { XY } from "../graph/geometry";
 import { documentIdOf } from "./canvasModel";
+import { EdgeEditor } from "./EdgeEditor";
+import type { EdgeEditorAt } from "./EdgeEditor";
 import { nodeTypes } from "./nodes";
 import { PALETTE_MIME, parsePaletteItem } from "./nodeEdits";
 import type { PaletteItem } from "./nodeEdits";
@@ -18,11 +20,16 @@ const DEFAULT_EDGE_OPTIONS: DefaultEdgeOptions = {
   markerEnd: { type: MarkerType.ArrowClosed, width: 18, height: 18 },
 };
 
-const FIT_VIEW_OPTIONS = { maxZoom: 1, padding: 0.25 };
+// The canvas draws only the nodes in view (onlyRenderVisibleElements); React Flow fits the view to
+// drawn nodes unless hidden ones are included, which also counts the undrawn ones at their sizes.
+export const FIT_VIEW_OPTIONS = { maxZoom: 1, padding: 0.25, includeHiddenNodes: true };
 
 const DELETE_KEYS = ["Backspace", "Delete"];
 
 const MINIMAP_STYLE = { width: 160, height: 110 };
+
+/** The edge editor's size, to keep it inside the canvas. */
+const EDGE_EDITOR_SIZE = { width: 240, height: 170 };
 
 /** The canvas id of the topmost step under a screen point (lanes do not take the pointer). */
 function stepAt(x: number, y: number): string | undefined {
@@ -50,6 +57,17 @@ export function Canvas({ onDropItem }: { onDropItem: (item: PaletteItem, point: 
   const onNodesChange = useDesigner((state) => state.onNodesChange);
   const onEdgesChange = useDesigner((state) => state.onEdgesChange);
   const { screenToFlowPosition } = useReactFlow<FlowNode, FlowEdge>();
+  const area = useRef<HTMLDivElement>(null);
+  const [edgeEditor, setEdgeEditor] = useState<EdgeEditorAt | null>(null);
+  const closeEdgeEditor = useCallback(() => setEdgeEditor(null), []);
+
+  const onEdgeClick = useCallback((event: ReactMouseEvent, edge: FlowEdge) => {
+    const box = area.current?.getBoundingClientRect();
+    if (box === undefined) return;
+    const x = Math.min(event.clientX - box.left + 8, box.width - EDGE_EDITOR_SIZE.width - 8);
+    const y = Math.min(event.clientY - box.top + 8, box.height - EDGE_EDITOR_SIZE.height - 8);
+    setEdgeEditor({ edgeId: edge.id, x: Math.max(8, x), y: Math.max(8, y) });
+  }, []);
 
   const onConnect = useCallback((connection: Connection) => {
     const source = docId(connection.source);
@@ -102,7 +120,7 @@ export function Canvas({ onDropItem }: { onDropItem: (item: PaletteItem, point: 
   );
 
   return (
-    <div className="canvas" onDragOver={onDragOver} onDrop={onDrop}>
+    <div className="canvas" ref={area} onDragOver={onDragOver} onDrop={onDrop}>
       <ReactFlow<FlowNode, FlowEdge>
         nodes={nodes}
         edges={edges}
@@ -112,20 +130,25 @@ export function Canvas({ onDropItem }: { onDropItem: (item: PaletteItem, point: 
         onConnect={onConnect}
         onConnectEnd={onConnectEnd}
         onDelete={onDelete}
+        onEdgeClick={onEdgeClick}
+        onPaneClick={closeEdgeEditor}
+        onNodeClick={closeEdgeEditor}
         isValidConnection={isValidConnection}
         defaultEdgeOptions={DEFAULT_EDGE_OPTIONS}
         deleteKeyCode={DELETE_KEYS}
         fitView
         fitViewOptions={FIT_VIEW_OPTIONS}
+        onlyRenderVisibleElements
         minZoom={0.2}
         maxZoom={2}
         proOptions={{ hideAttribution: true }}
       >
         <Background gap={20} size={1} color="#cbd5e1" />
         <MiniMap pannable zoomable nodeStrokeWidth={2} nodeColor={miniMapColor} style={MINIMAP_STYLE} />
-        <Controls />
+        <Controls fitViewOptions={FIT_VIEW_OPTIONS} />
         <ConnectionHint />
       </ReactFlow>
+      {edgeEditor !== null && <EdgeEditor key={edgeEditor.edgeId} at={edgeEditor} onClose={closeEdgeEditor} />}
     </div>
   );
 }

@@ -9,6 +9,7 @@ import { Link } from "../Link";
 import { PLAYBOOKS_PATH, guardNavigation } from "../router";
 import { fetchPlaybook, validateDocument } from "./api";
 import { Canvas } from "./Canvas";
+import { copyToClipboard, readFragment } from "./clipboard";
 import { loadCatalogue, overwrite, reload, save } from "./controller";
 import { Inspector } from "./Inspector";
 import { newNodeFor } from "./nodeEdits";
@@ -84,10 +85,35 @@ export function DesignerPage({ playbookId }: { playbookId: string }) {
 
 function isEditable(target: EventTarget | null): boolean {
   if (!(target instanceof HTMLElement)) return false;
-  return target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName);
+  if (target instanceof HTMLInputElement) return !["checkbox", "radio", "button"].includes(target.type);
+  return target.isContentEditable || ["TEXTAREA", "SELECT"].includes(target.tagName);
 }
 
-function useShortcuts(): void {
+/** Text the user selected on the page (a problem's message, say): Ctrl+C copies that. */
+function hasTextSelection(): boolean {
+  const selection = window.getSelection();
+  return selection !== null && !selection.isCollapsed && selection.toString() !== "";
+}
+
+function stepsText(count: number): string {
+  return count === 1 ? "1 step" : `${count} steps`;
+}
+
+function copySteps(): boolean {
+  const store = designerStore.getState();
+  const fragment = store.copySelection();
+  if (fragment === null) return false;
+  void copyToClipboard(fragment);
+  store.notify(`Copied ${stepsText(fragment.nodes.length)}. Paste with Ctrl+V, here or in another playbook.`);
+  return true;
+}
+
+async function pasteSteps(reveal: (ids: readonly string[]) => void): Promise<void> {
+  const fragment = await readFragment();
+  if (fragment !== null) reveal(designerStore.getState().paste(fragment));
+}
+
+function useShortcuts(reveal: (ids: readonly string[]) => void): void {
   useEffect(() => {
     const keydown = (event: KeyboardEvent) => {
       if (!(event.ctrlKey || event.metaKey) || event.altKey) return;
@@ -97,9 +123,17 @@ function useShortcuts(): void {
         void save();
         return;
       }
-      // In a text field these belong to the field's own undo.
+      // In a text field these belong to the field's own undo, copy and paste.
       if (isEditable(event.target)) return;
-      if (key === "z" && !event.shiftKey) {
+      if (key === "c" && !event.shiftKey) {
+        if (!hasTextSelection() && copySteps()) event.preventDefault();
+      } else if (key === "v" && !event.shiftKey) {
+        event.preventDefault();
+        void pasteSteps(reveal);
+      } else if (key === "d" && !event.shiftKey) {
+        event.preventDefault();
+        reveal(designerStore.getState().duplicateSelection());
+      } else if (key === "z" && !event.shiftKey) {
         event.preventDefault();
         designerStore.getState().undo();
       } else if ((key === "z" && event.shiftKey) || key === "y") {
@@ -109,7 +143,7 @@ function useShortcuts(): void {
     };
     window.addEventListener("keydown", keydown);
     return () => window.removeEventListener("keydown", keydown);
-  }, []);
+  }, [reveal]);
 }
 
 function useLeaveGuards(): void {
@@ -155,9 +189,33 @@ function useValidation(): void {
 }
 
 function Designer() {
-  const { screenToFlowPosition, fitView, getZoom } = useReactFlow<FlowNode, FlowEdge>();
+  const { screenToFlowPosition, fitView, getZoom, isNodeIntersecting } = useReactFlow<FlowNode, FlowEdge>();
   const canvasArea = useRef<HTMLDivElement>(null);
-  useShortcuts();
+
+  // Pasted or duplicated steps may land out of sight: pan to them, at the same zoom.
+  const reveal = useCallback(
+    (ids: readonly string[]) => {
+      const box = canvasArea.current?.getBoundingClientRect();
+      if (box === undefined || ids.length === 0) return;
+      window.requestAnimationFrame(() => {
+        const topLeft = screenToFlowPosition({ x: box.left, y: box.top });
+        const bottomRight = screenToFlowPosition({ x: box.right, y: box.bottom });
+        const view = { ...topLeft, width: bottomRight.x - topLeft.x, height: bottomRight.y - topLeft.y };
+        if (ids.every((id) => isNodeIntersecting({ id }, view, false))) return;
+        const zoom = getZoom();
+        void fitView({
+          nodes: ids.map((id) => ({ id })),
+          minZoom: zoom,
+          maxZoom: zoom,
+          duration: 200,
+          // Off screen, so not drawn yet (see FIT_VIEW_OPTIONS).
+          includeHiddenNodes: true,
+        });
+      });
+    },
+    [fitView, getZoom, isNodeIntersecting, screenToFlowPosition],
+  );
+  useShortcuts(reveal);
   useLeaveGuards();
   useValidation();
 
@@ -177,7 +235,7 @@ function Designer() {
       const id = store.addNode(node, freePlacement(store.nodes, point, sizeOf(node)));
       // It may have gone below the visible part: bring it into view, at the same zoom.
       const zoom = getZoom();
-      window.requestAnimationFrame(() => void fitView({ nodes: [{ id }], minZoom: zoom, maxZoom: zoom, duration: 200 }));
+      window.requestAnimationFrame(() => void fitView({ nodes: [{ id }], minZoom: zoom, maxZoom: zoom, duration: 200, includeHiddenNodes: true }));
     },
     [fitView, getZoom, screenToFlowPosition],
   );

@@ -8,27 +8,34 @@ import { actionInfo } from "./labels";
 import { loadManifest } from "./controller";
 import { CONTROL_TITLES, updateNode, updateTrigger, withText } from "./nodeEdits";
 import { designerStore, useDesigner } from "./store";
+import type { DesignerState } from "./store";
 
 function editNode(id: string, field: string, change: (node: PlaybookNode) => PlaybookNode): void {
   const store = designerStore.getState();
   store.apply(updateNode(store.document, id, change), { mergeKey: `${field}:${id}` });
 }
 
-export function Inspector() {
-  const selected = useDesigner((state) => {
-    if (state.selection.size !== 1) return null;
-    const [id] = state.selection;
-    return state.nodes.find((node) => node.id === id) ?? null;
-  });
+/** What the inspector shows: the playbook, its trigger or the one selected step. Only the step's
+ * document node is read, not its canvas node, so a drag (a new position each frame) leaves the
+ * inspector alone. */
+function inspected(state: DesignerState): "playbook" | "trigger" | PlaybookNode {
+  if (state.selection.size !== 1) return "playbook";
+  const [id] = state.selection;
+  const selected = state.nodes.find((node) => node.id === id);
+  if (selected === undefined || selected.type === "lane") return "playbook";
+  return selected.type === "trigger" ? "trigger" : selected.data.node;
+}
 
+export function Inspector() {
+  const subject = useDesigner(inspected);
   return (
     <aside className="inspector" data-testid="inspector" aria-label="Inspector">
-      {selected === null || selected.type === "lane" ? (
+      {subject === "playbook" ? (
         <PlaybookSettings />
-      ) : selected.type === "trigger" ? (
+      ) : subject === "trigger" ? (
         <TriggerSettings />
       ) : (
-        <StepSettings node={selected.data.node} />
+        <StepSettings node={subject} />
       )}
     </aside>
   );

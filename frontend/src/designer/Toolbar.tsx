@@ -2,6 +2,7 @@ import { versionText } from "../format";
 import { Link } from "../Link";
 import { PLAYBOOKS_PATH } from "../router";
 import { useReactFlow } from "@xyflow/react";
+import { FIT_VIEW_OPTIONS } from "./Canvas";
 import { arrange, save, toggleEnabled } from "./controller";
 import { designerStore, useDesigner } from "./store";
 
@@ -22,7 +23,7 @@ export function Toolbar() {
   const layOut = () =>
     void arrange().then((changed) => {
       // After React Flow has drawn the new places.
-      if (changed) window.requestAnimationFrame(() => void fitView({ duration: 300, maxZoom: 1, padding: 0.25 }));
+      if (changed) window.requestAnimationFrame(() => void fitView({ ...FIT_VIEW_OPTIONS, duration: 300 }));
     });
 
   return (

@@ -6,6 +6,7 @@ import type { NodeProps, NodeTypes } from "@xyflow/react";
 import { memo } from "react";
 import { branchHandleId } from "../graph/connections";
 import type { ContainerNode as ContainerSpec } from "../graph/document";
+import { indexDocument, stepById } from "../graph/graph";
 import type { LaneFlowNode, StepFlowNode, TriggerFlowNode } from "../graph/flow";
 import { CONTAINER_HEADER, LANE_HEADER } from "../graph/geometry";
 import { actionInfo, branchTitle, triggerTitle } from "./labels";
@@ -96,9 +97,9 @@ function ContainerBox({ id, data }: NodeProps<StepFlowNode>) {
 export const ContainerNode = memo(ContainerBox);
 
 export const LaneNode = memo(function LaneNode({ data }: NodeProps<LaneFlowNode>) {
-  const container = useDesigner((state) =>
-    state.document.nodes?.find((candidate) => candidate.id === data.containerId),
-  );
+  // Through the document's index (built once per document): a scan per lane would make every
+  // store change cost lanes × nodes.
+  const container = useDesigner((state) => stepById(indexDocument(state.document), data.containerId));
   return (
     <div className="lane" data-branch={data.branch}>
       <div className="lane__label">{container === undefined ? data.branch : branchTitle(container, data.branch)}</div>

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { toFlow } from "../graph/flow";
-import { GAP_Y, NODE_HEIGHT, NODE_WIDTH } from "../graph/geometry";
+import { copyFragment } from "../graph/edit";
+import { GAP_X, GAP_Y, NODE_HEIGHT, NODE_WIDTH } from "../graph/geometry";
 import { enrichIps } from "../graph/testDocuments";
-import { dropPlacement, freePlacement, sizeOf } from "./placement";
+import { dropPlacement, freePlacement, pasteOffset, sizeOf } from "./placement";
 
 const STEP = { width: NODE_WIDTH, height: NODE_HEIGHT };
 
@@ -53,5 +54,25 @@ describe("sizeOf", () => {
     expect(sizeOf({ kind: "action", action: "core.compose" })).toEqual(STEP);
     const condition = sizeOf({ kind: "condition", condition: { all: [] } });
     expect(condition.width).toBeGreaterThan(2 * NODE_WIDTH);
+  });
+});
+
+describe("pasteOffset", () => {
+  const document = enrichIps();
+  const { nodes } = toFlow(document);
+
+  it("puts a copy beside its original, in the original's lane", () => {
+    // vt and comment are one above the other in the loop's body: the copy goes to their right.
+    expect(pasteOffset(nodes, copyFragment(document, ["vt", "comment"]))).toEqual({ x: NODE_WIDTH + GAP_X, y: 0 });
+  });
+
+  it("moves a copy of a container by the container's width", () => {
+    const loop = nodes.find((node) => node.id === "each_ip");
+    expect(pasteOffset(nodes, copyFragment(document, ["each_ip"]))).toEqual({ x: (loop?.width ?? 0) + GAP_X, y: 0 });
+  });
+
+  it("leaves steps where they were when nothing is there", () => {
+    const empty = toFlow({ format: document.format, name: "" }).nodes;
+    expect(pasteOffset(empty, copyFragment(document, ["each_ip"]))).toEqual({ x: 0, y: 0 });
   });
 });

@@ -2,10 +2,10 @@
 // canvas; and, when added by click, the first free spot at or below the middle of the view.
 
 import { FORMAT } from "../graph/document";
-import type { NewNode, Placement } from "../graph/edit";
-import { toFlow } from "../graph/flow";
+import type { Fragment, NewNode, Placement } from "../graph/edit";
+import { laneId, toFlow } from "../graph/flow";
 import type { FlowNode } from "../graph/flow";
-import { GAP_Y, LANE_HEADER, LANE_PADDING, NODE_HEIGHT, NODE_WIDTH } from "../graph/geometry";
+import { GAP_X, GAP_Y, LANE_HEADER, LANE_PADDING, NODE_HEIGHT, NODE_WIDTH } from "../graph/geometry";
 import type { Size, XY } from "../graph/geometry";
 
 export interface Rect {
@@ -86,4 +86,53 @@ export function freePlacement(nodes: readonly FlowNode[], point: XY, size: Size)
       y: bottom === null ? Math.round(point.y - size.height / 2) : bottom + GAP_Y,
     },
   };
+}
+
+function overlaps(left: Rect, right: Rect): boolean {
+  return (
+    left.x < right.x + right.width &&
+    right.x < left.x + left.width &&
+    left.y < right.y + right.height &&
+    right.y < left.y + left.height
+  );
+}
+
+/** How many places to the right paste tries before it gives up looking for a free one. */
+const PASTE_TRIES = 50;
+
+/** How far from where they were copied pasted steps go: where they were if that spot is free
+ * (pasted into another playbook, or after a delete), else beside them, one group width further
+ * right each time, until they cover none of the steps around. */
+export function pasteOffset(nodes: readonly FlowNode[], fragment: Fragment): XY {
+  const copied = new Set(fragment.nodes.map((node) => node.id));
+  const roots = fragment.nodes.filter((node) => node.parent === undefined || !copied.has(node.parent));
+  // The copied steps drawn on their own give their sizes, wherever they come from.
+  const drawn = toFlow({ format: FORMAT, name: "", ...fragment }).nodes;
+  const rects = roots.flatMap((root) => {
+    const node = drawn.find((candidate) => candidate.id === root.id);
+    return node === undefined ? [] : [{ ...node.position, width: node.width ?? 0, height: node.height ?? 0 }];
+  });
+  const first = roots[0];
+  if (first === undefined || rects.length === 0) return { x: 0, y: 0 };
+  const x = Math.min(...rects.map((rect) => rect.x));
+  const y = Math.min(...rects.map((rect) => rect.y));
+  const bounds = {
+    x,
+    y,
+    width: Math.max(...rects.map((rect) => rect.x + rect.width)) - x,
+    height: Math.max(...rects.map((rect) => rect.y + rect.height)) - y,
+  };
+  // Pasted roots go back into the branch they came from when it is on this canvas.
+  const lane = first.parent === undefined || first.branch === undefined ? undefined : laneId(first.parent, first.branch);
+  const frame = nodes.some((node) => node.id === lane) ? lane : undefined;
+  const around = nodes
+    .filter((node) => node.parentId === frame && node.hidden !== true)
+    .map((node) => ({ ...node.position, width: node.width ?? 0, height: node.height ?? 0 }));
+  const step = bounds.width + GAP_X;
+  for (let tries = 0; tries < PASTE_TRIES; tries += 1) {
+    const offset = { x: tries * step, y: 0 };
+    const moved = { ...bounds, x: bounds.x + offset.x };
+    if (!around.some((rect) => overlaps(rect, moved))) return offset;
+  }
+  return { x: PASTE_TRIES * step, y: 0 };
 }

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { FORMAT } from "../graph/document";
 import type { PlaybookDocument } from "../graph/document";
+import { GAP_X, LANE_ORIGIN, NODE_WIDTH } from "../graph/geometry";
+import { enrichIps } from "../graph/testDocuments";
 import type { Playbook } from "./api";
 import { updateNode, withText } from "./nodeEdits";
 import { createDesignerStore } from "./store";
@@ -13,9 +15,9 @@ function fresh(): PlaybookDocument {
   return { format: FORMAT, name: "Test", trigger: { id: "start", type: "soarflow.manual" }, nodes: [], edges: [] };
 }
 
-function loaded() {
+function loaded(document: PlaybookDocument = fresh()) {
   const store = createDesignerStore();
-  store.getState().load(playbook(fresh()));
+  store.getState().load(playbook(document));
   return store;
 }
 
@@ -122,5 +124,132 @@ describe("designer store", () => {
     store.getState().onNodesChange([{ type: "position", id: "compose", position: { x: 20, y: 30 }, dragging: false }]);
     expect(store.getState().history.past.length).toBe(pastBefore + 1);
     expect(store.getState().document.layout?.["compose"]).toEqual({ x: 20, y: 30 });
+  });
+
+  it("copies a container with its content and pastes it under new ids, offset, selected", () => {
+    const store = loaded(enrichIps());
+    store.getState().select(["each_ip"]);
+    const fragment = store.getState().copySelection();
+    expect(fragment?.nodes.map((node) => node.id)).toEqual(["each_ip", "vt", "comment"]);
+    expect(fragment?.edges).toEqual([
+      { source: "each_ip", target: "vt", branch: "body" },
+      { source: "vt", target: "comment", when: ["succeeded", "failed"] },
+    ]);
+
+    const before = store.getState().document;
+    store.getState().paste(fragment!);
+    const after = store.getState().document;
+    expect(after.nodes?.map((node) => node.id)).toEqual(["each_ip", "vt", "comment", "each_ip_2", "vt_2", "comment_2"]);
+    expect(after.nodes?.find((node) => node.id === "comment_2")).toMatchObject({
+      parent: "each_ip_2",
+      branch: "body",
+      inputs: { text: "{{ item.address }}: {{ steps.vt_2.output.data.attributes.reputation }}" },
+    });
+    expect(after.edges?.slice(3)).toEqual([
+      { source: "each_ip_2", target: "vt_2", branch: "body" },
+      { source: "vt_2", target: "comment_2", when: ["succeeded", "failed"] },
+    ]);
+    // Beside the original, not over it.
+    const width = store.getState().nodes.find((node) => node.id === "each_ip")?.width ?? 0;
+    expect(after.layout?.["each_ip_2"]).toEqual({ x: width + GAP_X, y: 140, w: 420, h: 300 });
+    expect([...store.getState().selection].sort()).toEqual(["comment_2", "each_ip_2", "vt_2"]);
+
+    store.getState().undo();
+    expect(store.getState().document).toBe(before);
+    expect(store.getState().nodes.map((node) => node.id)).not.toContain("each_ip_2");
+    store.getState().redo();
+    expect(store.getState().document).toBe(after);
+  });
+
+  it("places each paste of the same steps past the copies already there, or where they were when free", () => {
+    const store = loaded(enrichIps());
+    store.getState().select(["each_ip"]);
+    const fragment = store.getState().copySelection()!;
+    const width = store.getState().nodes.find((node) => node.id === "each_ip")?.width ?? 0;
+    store.getState().paste(fragment);
+    store.getState().paste(fragment);
+    const layout = store.getState().document.layout;
+    expect(layout?.["each_ip_2"]).toMatchObject({ x: width + GAP_X, y: 140 });
+    expect(layout?.["each_ip_3"]).toMatchObject({ x: 2 * (width + GAP_X), y: 140 });
+
+    // Cut and paste: the spot is free again.
+    store.getState().remove(["each_ip"], []);
+    store.getState().paste(fragment);
+    expect(store.getState().document.layout?.["each_ip"]).toMatchObject({ x: 0, y: 140 });
+  });
+
+  it("pastes into another playbook, keeping the positions the copied steps were drawn at", () => {
+    const source = loaded(enrichIps());
+    // vt has no layout entry: it is copied where the canvas drew it.
+    const drawn = source.getState().nodes.find((node) => node.id === "vt")!.position;
+    source.getState().select(["vt"]);
+    const fragment = source.getState().copySelection()!;
+    expect(fragment.layout["vt"]).toEqual(drawn);
+
+    const target = loaded();
+    target.getState().paste(fragment);
+    const pasted = target.getState().document;
+    // Its container is not in this playbook: it goes to the top level.
+    expect(pasted.nodes).toEqual([
+      expect.objectContaining({ id: "vt", kind: "action", action: "virustotal.get_ip_report" }),
+    ]);
+    expect(pasted.nodes?.[0]?.parent).toBeUndefined();
+    // Where it was drawn would cover this playbook's trigger: it goes beside it.
+    expect(drawn).toEqual({ x: LANE_ORIGIN.x, y: LANE_ORIGIN.y });
+    expect(target.getState().nodes.find((node) => node.id === "start")?.position).toEqual({ x: 0, y: 0 });
+    expect(pasted.layout?.["vt"]).toEqual({ x: drawn.x + NODE_WIDTH + GAP_X, y: drawn.y });
+    expect([...target.getState().selection]).toEqual(["vt"]);
+  });
+
+  it("copies nothing when only the trigger is selected", () => {
+    const store = loaded(enrichIps());
+    store.getState().select(["incident"]);
+    expect(store.getState().copySelection()).toBeNull();
+    const before = store.getState().document;
+    store.getState().duplicateSelection();
+    expect(store.getState().document).toBe(before);
+  });
+
+  it("duplicates the selection next to itself, in the same branch, as one undoable edit", () => {
+    const store = loaded(enrichIps());
+    store.getState().select(["vt", "comment"]);
+    const before = store.getState().document;
+    store.getState().duplicateSelection();
+    const after = store.getState().document;
+    expect(after.nodes?.slice(3)).toEqual([
+      expect.objectContaining({ id: "vt_2", parent: "each_ip", branch: "body" }),
+      expect.objectContaining({ id: "comment_2", parent: "each_ip", branch: "body" }),
+    ]);
+    expect(after.edges?.slice(3)).toEqual([{ source: "vt_2", target: "comment_2", when: ["succeeded", "failed"] }]);
+    expect([...store.getState().selection].sort()).toEqual(["comment_2", "vt_2"]);
+    store.getState().undo();
+    expect(store.getState().document).toBe(before);
+  });
+
+  it("removes steps with their content and edges in one undoable edit", () => {
+    const store = loaded(enrichIps());
+    const before = store.getState().document;
+    store.getState().remove(["each_ip"], []);
+    expect(store.getState().document.nodes).toEqual([]);
+    expect(store.getState().document.edges).toEqual([]);
+    store.getState().undo();
+    expect(store.getState().document).toBe(before);
+  });
+
+  it("sets an edge's statuses, relabels it and undoes that", () => {
+    const store = loaded(enrichIps());
+    store.getState().setWhen("incident->each_ip", ["failed", "succeeded"]);
+    expect(store.getState().document.edges?.[0]).toEqual({
+      source: "incident",
+      target: "each_ip",
+      when: ["succeeded", "failed"],
+    });
+    expect(store.getState().edges.find((edge) => edge.id === "incident->each_ip")?.label).toBe("succeeded, failed");
+    store.getState().setWhen("vt->comment", ["succeeded"]);
+    expect(store.getState().document.edges?.[2]).toEqual({ source: "vt", target: "comment" });
+    expect(store.getState().edges.find((edge) => edge.id === "vt->comment")?.label).toBeUndefined();
+    store.getState().undo();
+    store.getState().undo();
+    expect(store.getState().document.edges).toEqual(enrichIps().edges);
   });
 });

@@ -7,9 +7,19 @@ import type { EdgeChange, NodeChange } from "@xyflow/react";
 import { useStore } from "zustand";
 import { createStore } from "zustand/vanilla";
 import type { StoreApi } from "zustand/vanilla";
-import { addNode, connect, moveNodes, removeEdges, removeNodes } from "../graph/edit";
-import type { NewNode, Placement } from "../graph/edit";
-import type { PlaybookDocument } from "../graph/document";
+import {
+  addNode,
+  connect,
+  copyFragment,
+  duplicateNodes,
+  moveNodes,
+  pasteSubgraph,
+  removeEdges,
+  removeNodes,
+  setWhen,
+} from "../graph/edit";
+import type { Fragment, NewNode, Placement } from "../graph/edit";
+import type { PlaybookDocument, RunAfterStatus } from "../graph/document";
 import { FORMAT, entryOf } from "../graph/document";
 import { toFlow } from "../graph/flow";
 import type { FlowEdge, FlowNode } from "../graph/flow";
@@ -17,6 +27,7 @@ import type { XY } from "../graph/geometry";
 import type { CatalogueConnector, Manifest, Playbook, Problem } from "./api";
 import { countProblems, decorateNodes, documentIdOf, lanesByContainer, withProblemCounts } from "./canvasModel";
 import type { LaneBox } from "./canvasModel";
+import { pasteOffset } from "./placement";
 import { record, redo, startHistory, undo } from "./history";
 import type { History } from "./history";
 
@@ -71,6 +82,16 @@ export interface DesignerState {
   addNode(node: NewNode, placement: Placement): string;
   connect(source: string, target: string, branch?: string): void;
   remove(nodeIds: readonly string[], edgeIds: readonly string[]): void;
+  /** The selected steps with their content and the edges among them; null when no step (the
+   * trigger is never copied) is selected. */
+  copySelection(): Fragment | null;
+  /** Adds the fragment under new ids, beside where it was copied, and selects it; returns the
+   * new ids. */
+  paste(fragment: Fragment): string[];
+  /** Copies the selected steps next to themselves and selects the copies; returns their ids. */
+  duplicateSelection(): string[];
+  /** Sets the statuses that let an edge's target run (edge by canvas id; at least one). */
+  setWhen(edgeId: string, statuses: readonly RunAfterStatus[]): void;
   onNodesChange(changes: NodeChange<FlowNode>[]): void;
   onEdgesChange(changes: EdgeChange<FlowEdge>[]): void;
   setProblems(document: PlaybookDocument, problems: Problem[]): void;
@@ -136,6 +157,14 @@ function pinned(document: PlaybookDocument, nodes: readonly FlowNode[]): Playboo
     if (id !== null && entryOf(document.layout, id) === undefined) positions[id] = { ...node.position };
   }
   return Object.keys(positions).length === 0 ? document : moveNodes(document, positions);
+}
+
+/** Document ids of the selected nodes. */
+function selectedSteps(state: DesignerState): string[] {
+  return state.nodes
+    .filter((node) => state.selection.has(node.id))
+    .map(documentIdOf)
+    .filter((id): id is string => id !== null);
 }
 
 export function createDesignerStore(): StoreApi<DesignerState> {
@@ -231,13 +260,44 @@ export function createDesignerStore(): StoreApi<DesignerState> {
       get().apply(document);
     },
 
+    copySelection() {
+      const state = get();
+      const fragment = copyFragment(pinned(state.document, state.nodes), selectedSteps(state));
+      return fragment.nodes.length === 0 ? null : fragment;
+    },
+
+    paste(fragment) {
+      const document = pinned(get().document, get().nodes);
+      const pasted = pasteSubgraph(document, fragment, { offset: pasteOffset(get().nodes, fragment) });
+      get().apply(pasted.document, { select: pasted.ids });
+      return pasted.ids;
+    },
+
+    duplicateSelection() {
+      const state = get();
+      const document = pinned(state.document, state.nodes);
+      const ids = selectedSteps(state);
+      const fragment = copyFragment(document, ids);
+      if (fragment.nodes.length === 0) return [];
+      const duplicated = duplicateNodes(document, ids, pasteOffset(state.nodes, fragment));
+      get().apply(duplicated.document, { select: duplicated.ids });
+      return duplicated.ids;
+    },
+
+    setWhen(edgeId, statuses) {
+      get().apply(setWhen(get().document, edgeId, statuses));
+    },
+
     onNodesChange(changes) {
       const state = get();
       // Removal goes through `remove` (React Flow's onDelete), so it is one undoable edit.
       const kept = changes.filter((change) => change.type !== "remove" && change.type !== "add" && change.type !== "replace");
       if (kept.length === 0) return;
       const nodes = applyNodeChanges(kept, state.nodes);
-      const selection = new Set(nodes.filter((node) => node.selected === true).map((node) => node.id));
+      // The same set while a drag only moves nodes, so what reads the selection is left alone.
+      const selected = nodes.filter((node) => node.selected === true).map((node) => node.id);
+      const same = selected.length === state.selection.size && selected.every((id) => state.selection.has(id));
+      const selection = same ? state.selection : new Set(selected);
       const moved: Record<string, XY> = {};
       for (const change of kept) {
         if (change.type !== "position" || change.dragging !== false) continue;
