@@ -349,3 +349,177 @@ def test_edge_run_after_statuses(
     page.get_by_test_id("undo-button").click()
     expect(edge.locator(".react-flow__edge-text")).to_have_count(0)
     assert _save(page, server, playbook_id, 3) == created["document"]
+
+
+def _drop(
+    page: Page, search: str, item: str, target: Locator, dx: float = 0, dy: float = 0
+) -> None:
+    """Drags the palette item `item`, found by searching for `search`, onto the canvas, at the
+    middle of `target` or `dx` right and `dy` below it."""
+    page.get_by_test_id("palette-search").fill(search)
+    canvas = page.locator(".canvas")
+    box = target.bounding_box()
+    canvas_box = canvas.bounding_box()
+    assert box is not None
+    assert canvas_box is not None
+    page.get_by_test_id(f"palette-item-{item}").drag_to(
+        canvas,
+        target_position={
+            "x": box["x"] - canvas_box["x"] + box["width"] / 2 + dx,
+            "y": box["y"] - canvas_box["y"] + box["height"] / 2 + dy,
+        },
+    )
+    page.get_by_test_id("palette-search").fill("")
+
+
+def _pick(page: Page, field: Locator, *path: str) -> None:
+    """Opens the dynamic-fields picker of `field` and picks the field titled `path`, its parts
+    joined by the picker's separator (Trigger > entities)."""
+    title = " \u203a ".join(path)
+    field.get_by_test_id("dynamic-fields-button").click()
+    item = page.get_by_test_id("dynamic-field-item").filter(
+        has=page.locator(".picker__item-title", has_text=re.compile(f"^{re.escape(title)}$"))
+    )
+    expect(item).to_have_count(1)
+    item.click()
+
+
+def test_draw_the_virustotal_enrichment_playbook(
+    server: Server, signed_in_page: Page, screenshot: Callable[[str], Path]
+) -> None:
+    page = signed_in_page
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.get_by_role("button", name="New playbook").click()
+    expect(page).to_have_url(re.compile(r"/playbooks/[^/]+$"))
+    playbook_id = page.url.rsplit("/", 1)[1]
+    expect(page.get_by_text("Saved · v1")).to_be_visible()
+    inspector = page.get_by_test_id("inspector")
+    # Until the steps are wired, the problems panel lists them over the canvas: fold it.
+    problems = page.get_by_test_id("problems-panel")
+    problems.get_by_role("button", expanded=True).click()
+    expect(problems.get_by_role("button", expanded=False)).to_be_visible()
+
+    # The trigger: a new incident instead of a run by hand.
+    trigger = _node(page, "start")
+    trigger.click()
+    inspector.get_by_label("Starts when").select_option(label="When an incident is created")
+    expect(trigger).to_contain_text("soarflow.incident_created")
+    # A new playbook's trigger is titled "Run by hand"; the title stays when the type changes.
+    inspector.get_by_label("Title").fill("")
+    expect(trigger).to_contain_text("When an incident is created")
+
+    # A loop below the trigger, a VirusTotal lookup in its body, a comment below the loop.
+    _drop(page, "for each", "control.foreach", trigger, dy=200)
+    loop = _node(page, "foreach")
+    expect(loop).to_have_attribute("data-kind", "foreach")
+    _drop(
+        page, "IP address report", "virustotal.get_ip_report", _node(page, "foreach::body"), dy=40
+    )
+    lookup = _node(page, "get_ip_report")
+    expect(lookup).to_have_attribute("data-kind", "action")
+    # Room below the loop for the comment: zoom out.
+    page.locator(".react-flow__controls-zoomout").click()
+    page.locator(".react-flow__controls-zoomout").click()
+    _settled(page, loop)
+    loop_box = loop.bounding_box()
+    assert loop_box is not None
+    _drop(
+        page,
+        "comment to an incident",
+        "microsoft_sentinel.add_incident_comment",
+        loop,
+        dy=loop_box["height"] / 2 + 60,
+    )
+    comment = _node(page, "add_incident_comment")
+    expect(comment).to_have_attribute("data-kind", "action")
+
+    # Wire them: trigger -> loop, the loop's body -> lookup, loop -> comment.
+    _drag(
+        page,
+        trigger.locator(".react-flow__handle.source"),
+        loop.locator(".react-flow__handle.target"),
+    )
+    _drag(
+        page,
+        loop.locator('.react-flow__handle.source[data-handleid="branch:body"]'),
+        lookup.locator(".react-flow__handle.target"),
+    )
+    _drag(
+        page,
+        loop.locator(".react-flow__handle.source:not([data-handleid^='branch:'])"),
+        comment.locator(".react-flow__handle.target"),
+    )
+    for edge_id in (
+        "start->foreach",
+        "foreach->get_ip_report:body",
+        "foreach->add_incident_comment",
+    ):
+        expect(page.locator(f'.react-flow__edge[data-id="{edge_id}"]')).to_have_count(1)
+
+    # The loop goes over the incident's entities, the lookup takes each one's address, the
+    # comment goes on the incident: all picked, none typed.
+    loop.locator(".node-container__header").click()
+    _pick(page, inspector.get_by_test_id("field-items"), "Trigger", "entities")
+    expect(inspector.get_by_test_id("field-items").get_by_role("textbox")).to_have_value(
+        "{{ trigger.entities }}"
+    )
+    lookup.click()
+    _pick(page, inspector.get_by_test_id("field-ip"), "foreach", "current item", "address")
+    expect(inspector.get_by_test_id("field-ip").get_by_role("textbox")).to_have_value(
+        "{{ item.address }}"
+    )
+    # VirusTotal's public API allows 4 lookups a minute: retry a refused one, a few times.
+    inspector.get_by_test_id("retry-policy").select_option(label="Fixed interval")
+    inspector.get_by_test_id("retry-count").fill("3")
+    inspector.get_by_test_id("retry-interval").fill("PT20S")
+    inspector.get_by_test_id("timeout").fill("PT30S")
+    screenshot("designer-retry")
+    comment.click()
+    _pick(page, inspector.get_by_test_id("field-incident_id"), "Trigger", "id")
+    inspector.get_by_test_id("field-message").get_by_role("textbox").fill("Looked up on VirusTotal")
+    expect(problems).to_contain_text("No problems")
+    screenshot("designer-enrichment")
+
+    page.keyboard.press("Control+s")
+    expect(page.get_by_text("Saved · v2")).to_be_visible()
+    page.reload()
+    expect(_node(page, "get_ip_report")).to_be_visible()
+    expect(page.locator(".react-flow__edge")).to_have_count(3)
+    expect(page.get_by_text("Saved · v2")).to_be_visible()
+    screenshot("designer-enrichment-after-reload")
+
+    stored = _api(server, f"/api/v1/playbooks/{playbook_id}")
+    document = stored["document"]
+    assert stored["version"] == 2
+    assert document["trigger"]["type"] == "soarflow.incident_created"
+    assert document["trigger"] == {"id": "start", "type": "soarflow.incident_created"}
+    assert document["nodes"] == [
+        {"id": "foreach", "kind": "foreach", "items": "{{ trigger.entities }}", "concurrency": 1},
+        {
+            "id": "get_ip_report",
+            "kind": "action",
+            "action": "virustotal.get_ip_report",
+            "inputs": {"ip": "{{ item.address }}"},
+            "retry": {"policy": "fixed", "count": 3, "interval": "PT20S"},
+            "timeout": "PT30S",
+            "parent": "foreach",
+            "branch": "body",
+        },
+        {
+            "id": "add_incident_comment",
+            "kind": "action",
+            "action": "microsoft_sentinel.add_incident_comment",
+            "inputs": {"incident_id": "{{ trigger.id }}", "message": "Looked up on VirusTotal"},
+        },
+    ]
+    assert document["edges"] == [
+        {"source": "start", "target": "foreach"},
+        {"source": "foreach", "target": "get_ip_report", "branch": "body"},
+        {"source": "foreach", "target": "add_incident_comment"},
+    ]
+    assert set(document["layout"]) == {"start", "foreach", "get_ip_report", "add_incident_comment"}
+    # Valid as it is: the validator asks for no connection on a step.
+    assert stored["valid"] is True
+    assert _api(server, "/api/v1/playbooks/validate", document) == {"valid": True, "problems": []}
+    assert errors == []

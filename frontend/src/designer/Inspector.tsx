@@ -6,7 +6,16 @@ import { cleanInputs, sameJson } from "./formSchema";
 import { InputsForm } from "./InputsForm";
 import { actionInfo } from "./labels";
 import { loadManifest } from "./controller";
-import { CONTROL_TITLES, updateNode, updateTrigger, withText } from "./nodeEdits";
+import {
+  CONTROL_TITLES,
+  updateNode,
+  updateTrigger,
+  withRetryPolicy,
+  withRetrySetting,
+  withText,
+  withTimeout,
+} from "./nodeEdits";
+import type { RetryPolicy } from "./nodeEdits";
 import { designerStore, useDesigner } from "./store";
 import type { DesignerState } from "./store";
 
@@ -161,6 +170,7 @@ function StepSettings({ node }: { node: PlaybookNode }) {
           onChange={(text) => editNode(node.id, "description", (current) => withText(current, "description", text))}
         />
         {node.kind === "action" && <ActionSettings node={node} />}
+        {node.kind === "action" && <RetrySettings node={node} />}
         {node.kind === "foreach" && <ForeachSettings node={node} />}
         {(node.kind === "condition" || node.kind === "until") && (
           <section className="inspector__section">
@@ -214,10 +224,86 @@ function ActionSettings({ node }: { node: ActionNode }) {
   );
 }
 
+const RETRY_POLICIES: readonly { value: RetryPolicy | "default"; title: string }[] = [
+  { value: "default", title: "Default" },
+  { value: "none", title: "Never retry" },
+  { value: "fixed", title: "Fixed interval" },
+  { value: "exponential", title: "Exponential backoff" },
+];
+
+/** When a failed call is tried again, and how long one call may take. */
+function RetrySettings({ node }: { node: ActionNode }) {
+  const retry = node.retry;
+  return (
+    <section className="inspector__section" aria-label="Retries and timeout">
+      <h3 className="inspector__subheading">Retries and timeout</h3>
+      <label className="setting">
+        <span className="setting__label">Retry policy</span>
+        <select
+          className="input"
+          data-testid="retry-policy"
+          value={retry?.policy ?? "default"}
+          onChange={(event) =>
+            editNode(node.id, "retry", (current) => withRetryPolicy(current, event.target.value as RetryPolicy | "default"))
+          }
+        >
+          {RETRY_POLICIES.map((option) => (
+            <option key={option.value} value={option.value}>
+              {option.title}
+            </option>
+          ))}
+        </select>
+      </label>
+      {retry !== undefined && retry.policy !== "none" && (
+        <>
+          <label className="setting">
+            <span className="setting__label">Retries (0 to 90)</span>
+            <input
+              className="input"
+              type="number"
+              data-testid="retry-count"
+              min={0}
+              max={90}
+              value={retry.count ?? ""}
+              onChange={(event) =>
+                editNode(node.id, "retry.count", (current) =>
+                  withRetrySetting(current, "count", event.target.value === "" ? undefined : event.target.value),
+                )
+              }
+            />
+          </label>
+          <label className="setting">
+            <span className="setting__label">Interval (ISO 8601 duration, e.g. PT20S)</span>
+            <input
+              className="input"
+              type="text"
+              data-testid="retry-interval"
+              placeholder="PT20S"
+              value={retry.interval ?? ""}
+              onChange={(event) => editNode(node.id, "retry.interval", (current) => withRetrySetting(current, "interval", event.target.value))}
+            />
+          </label>
+        </>
+      )}
+      <label className="setting">
+        <span className="setting__label">Timeout (ISO 8601 duration, e.g. PT30S)</span>
+        <input
+          className="input"
+          type="text"
+          data-testid="timeout"
+          placeholder="PT30S"
+          value={node.timeout ?? ""}
+          onChange={(event) => editNode(node.id, "timeout", (current) => withTimeout(current, event.target.value))}
+        />
+      </label>
+    </section>
+  );
+}
+
 function ForeachSettings({ node }: { node: ForeachNode }) {
   return (
     <section className="inspector__section">
-      <label className="setting">
+      <label className="setting" data-testid="field-items">
         <span className="setting__label">Items</span>
         <ExpressionInput
           value={typeof node.items === "string" ? node.items : JSON.stringify(node.items)}

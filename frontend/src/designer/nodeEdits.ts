@@ -2,7 +2,15 @@
 // edits (add, remove, connect, move) are graph/edit.ts's.
 
 import { nodesOf } from "../graph/document";
-import type { ConditionGroup, ConditionItem, ConditionRule, PlaybookDocument, PlaybookNode, TriggerSpec } from "../graph/document";
+import type {
+  ConditionGroup,
+  ConditionItem,
+  ConditionRule,
+  PlaybookDocument,
+  PlaybookNode,
+  RetrySpec,
+  TriggerSpec,
+} from "../graph/document";
 import type { NewNode } from "../graph/edit";
 
 /** The document with node `id` replaced by `change(node)`; the same document if nothing changed. */
@@ -25,6 +33,37 @@ export function updateTrigger(document: PlaybookDocument, change: (trigger: Trig
   if (document.trigger === undefined) return document;
   const trigger = change(document.trigger);
   return trigger === document.trigger ? document : { ...document, trigger };
+}
+
+export type RetryPolicy = RetrySpec["policy"];
+
+/** The node with its retry policy changed: "default" removes `retry` (the engine's default
+ * applies), "none" keeps no count or interval, fixed and exponential keep those already set. */
+export function withRetryPolicy(node: PlaybookNode, policy: RetryPolicy | "default"): PlaybookNode {
+  if (node.kind !== "action") return node;
+  const { retry, ...rest } = node;
+  if (policy === "default") return retry === undefined ? node : rest;
+  if (policy === "none") return retry?.policy === "none" && Object.keys(retry).length === 1 ? node : { ...rest, retry: { policy } };
+  return retry?.policy === policy ? node : { ...rest, retry: { ...retry, policy } };
+}
+
+/** The node with a retry setting of a fixed or exponential policy set (`count` a whole number from
+ * 0 to 90, `interval` an ISO 8601 duration), or removed when undefined or empty. */
+export function withRetrySetting(node: PlaybookNode, key: "count" | "interval", value: number | string | undefined): PlaybookNode {
+  if (node.kind !== "action" || node.retry === undefined || node.retry.policy === "none") return node;
+  const { [key]: previous, ...retry } = node.retry;
+  if (value === undefined || value === "") return previous === undefined ? node : { ...node, retry };
+  const next = key === "count" ? Math.min(90, Math.max(0, Math.round(Number(value) || 0))) : String(value);
+  return previous === next ? node : { ...node, retry: { ...retry, [key]: next } };
+}
+
+/** The node with its timeout (an ISO 8601 duration such as PT30S) set, or removed when empty. */
+export function withTimeout(node: PlaybookNode, text: string): PlaybookNode {
+  if (node.kind !== "action") return node;
+  const value = text.trim();
+  if (value === (node.timeout ?? "")) return node;
+  const { timeout: _timeout, ...rest } = node;
+  return value === "" ? rest : { ...rest, timeout: value };
 }
 
 /** A text setting (title, description): an empty text removes the key. */

@@ -86,7 +86,9 @@ function ContainerBox({ id, data }: NodeProps<StepFlowNode>) {
             position={Position.Bottom}
             className="handle handle--branch"
             title={`Start of the ${branchTitle(node, lane.branch)} branch`}
-            style={{ left: lane.x + lane.width / 2, top: CONTAINER_HEADER + LANE_HEADER - 4 }}
+            // Inside the lane's label strip, which leaves the pointer to the container (the
+            // bottom handle's transform moves it down by half its height).
+            style={{ left: lane.x + lane.width / 2, top: CONTAINER_HEADER + LANE_HEADER - 16 }}
           />
         ))}
       <Handle type="source" position={Position.Bottom} className="handle" />

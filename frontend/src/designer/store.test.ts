@@ -4,7 +4,7 @@ import type { PlaybookDocument } from "../graph/document";
 import { GAP_X, LANE_ORIGIN, NODE_WIDTH } from "../graph/geometry";
 import { enrichIps } from "../graph/testDocuments";
 import type { Playbook } from "./api";
-import { updateNode, withText } from "./nodeEdits";
+import { updateNode, withRetryPolicy, withRetrySetting, withText, withTimeout } from "./nodeEdits";
 import { createDesignerStore } from "./store";
 
 function playbook(document: PlaybookDocument, version = 1): Playbook {
@@ -251,5 +251,51 @@ describe("designer store", () => {
     store.getState().undo();
     store.getState().undo();
     expect(store.getState().document.edges).toEqual(enrichIps().edges);
+  });
+});
+
+describe("retry and timeout edits", () => {
+  function withAction() {
+    const store = loaded();
+    const id = store.getState().addNode({ kind: "action", action: "core.compose", inputs: {} }, {});
+    return { store, id };
+  }
+  const action = (store: ReturnType<typeof loaded>, id: string) => store.getState().document.nodes?.find((node) => node.id === id);
+  const edit = (store: ReturnType<typeof loaded>, id: string, field: string, change: Parameters<typeof updateNode>[2]) =>
+    store.getState().apply(updateNode(store.getState().document, id, change), { mergeKey: `${field}:${id}` });
+
+  it("writes the node's retry and timeout, and undo takes each edit back", () => {
+    const { store, id } = withAction();
+    edit(store, id, "retry", (node) => withRetryPolicy(node, "exponential"));
+    edit(store, id, "retry.count", (node) => withRetrySetting(node, "count", "4"));
+    edit(store, id, "retry.interval", (node) => withRetrySetting(node, "interval", "PT20S"));
+    edit(store, id, "timeout", (node) => withTimeout(node, "PT30S"));
+    expect(action(store, id)).toMatchObject({
+      retry: { policy: "exponential", count: 4, interval: "PT20S" },
+      timeout: "PT30S",
+    });
+
+    store.getState().undo();
+    expect(action(store, id)).not.toHaveProperty("timeout");
+    store.getState().undo();
+    expect(action(store, id)).toMatchObject({ retry: { policy: "exponential", count: 4 } });
+    expect(action(store, id)).not.toHaveProperty("retry.interval");
+    store.getState().redo();
+    store.getState().redo();
+    expect(action(store, id)).toMatchObject({ retry: { interval: "PT20S" }, timeout: "PT30S" });
+  });
+
+  it("keeps no count or interval without retries, and removes what is emptied", () => {
+    const { store, id } = withAction();
+    edit(store, id, "retry", (node) => withRetryPolicy(node, "fixed"));
+    edit(store, id, "retry.count", (node) => withRetrySetting(node, "count", "500"));
+    expect(action(store, id)).toMatchObject({ retry: { policy: "fixed", count: 90 } });
+    edit(store, id, "retry", (node) => withRetryPolicy(node, "none"));
+    expect(action(store, id)).toMatchObject({ retry: { policy: "none" } });
+    expect(action(store, id)).not.toHaveProperty("retry.count");
+    edit(store, id, "retry", (node) => withRetryPolicy(node, "default"));
+    edit(store, id, "timeout", (node) => withTimeout(node, "PT1M"));
+    edit(store, id, "timeout", (node) => withTimeout(node, ""));
+    expect(action(store, id)).toEqual({ id, kind: "action", action: "core.compose", inputs: {} });
   });
 });
