@@ -44,7 +44,10 @@ function domAttributes(node: FlowNode, problems: number): DomAttributes {
 const HANDLE_SIZE = 10;
 const BORDER = 1;
 const TOP_HANDLE_Y = BORDER - HANDLE_SIZE / 2;
-const BRANCH_HANDLE_Y = BORDER + CONTAINER_HEADER + LANE_HEADER - 4 + HANDLE_SIZE / 2;
+/** A branch handle's `top` inside its container: in the lane's label strip, which leaves the
+ * pointer to the container (a bottom handle's transform moves it down by half its height). */
+export const BRANCH_HANDLE_TOP = CONTAINER_HEADER + LANE_HEADER - 16;
+const BRANCH_HANDLE_Y = BORDER + BRANCH_HANDLE_TOP + HANDLE_SIZE / 2;
 
 function handle(type: "source" | "target", position: Position, x: number, y: number, id: string | null = null): NodeHandle {
   return { id, type, position, x, y, width: HANDLE_SIZE, height: HANDLE_SIZE };

@@ -8,7 +8,7 @@ import { branchHandleId } from "../graph/connections";
 import type { ContainerNode as ContainerSpec } from "../graph/document";
 import { indexDocument, stepById } from "../graph/graph";
 import type { LaneFlowNode, StepFlowNode, TriggerFlowNode } from "../graph/flow";
-import { CONTAINER_HEADER, LANE_HEADER } from "../graph/geometry";
+import { BRANCH_HANDLE_TOP } from "./canvasModel";
 import { actionInfo, branchTitle, triggerTitle } from "./labels";
 import { CONTROL_TITLES } from "./nodeEdits";
 import { useDesigner } from "./store";
@@ -86,9 +86,7 @@ function ContainerBox({ id, data }: NodeProps<StepFlowNode>) {
             position={Position.Bottom}
             className="handle handle--branch"
             title={`Start of the ${branchTitle(node, lane.branch)} branch`}
-            // Inside the lane's label strip, which leaves the pointer to the container (the
-            // bottom handle's transform moves it down by half its height).
-            style={{ left: lane.x + lane.width / 2, top: CONTAINER_HEADER + LANE_HEADER - 16 }}
+            style={{ left: lane.x + lane.width / 2, top: BRANCH_HANDLE_TOP }}
           />
         ))}
       <Handle type="source" position={Position.Bottom} className="handle" />
