@@ -283,7 +283,7 @@ class Turn:
         inputs = evaluate(raw, self.scope(prefix), path=node.path + ".inputs")
         step.inputs = _masked(inputs, node.secret_inputs)
         if directive is not None:
-            directive.run(self, step, node, inputs, prefix)
+            directive(self, step, node, inputs, prefix)
             return
         step.attempts = 1
         if node.timeout is not None:
@@ -402,10 +402,6 @@ class Turn:
 # -- node kinds -----------------------------------------------------------------------------
 
 
-def _start_action(turn: Turn, step: Step, node: PlanNode, prefix: str) -> None:
-    turn.start_action(step, node, prefix)
-
-
 def _start_condition(turn: Turn, step: Step, node: PlanNode, prefix: str) -> None:
     taken = holds(node.data["condition"], turn.scope(prefix), node.path + ".condition")
     _enter_branch(turn, step, node, prefix, "true" if taken else "false")
@@ -471,7 +467,7 @@ def _start_scope(turn: Turn, step: Step, node: PlanNode, prefix: str) -> None:
 
 
 START: dict[str, Callable[[Turn, Step, PlanNode, str], None]] = {
-    "action": _start_action,
+    "action": Turn.start_action,
     "condition": _start_condition,
     "switch": _start_switch,
     "foreach": _start_foreach,

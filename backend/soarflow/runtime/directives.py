@@ -5,7 +5,6 @@ thread), terminate, and filter array (its condition is evaluated per item)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -35,12 +34,7 @@ EMPTY: dict[str, Any] = {
 }
 TERMINATE_STATUSES = frozenset({"succeeded", "failed", "cancelled"})
 
-Run = Callable[["Turn", Step, PlanNode, Mapping[str, Any], str], None]
-
-
-@dataclass(frozen=True)
-class Directive:
-    run: Run
+Directive = Callable[["Turn", Step, PlanNode, Mapping[str, Any], str], None]
 
 
 def initial_variables(plan: Plan) -> dict[str, Any]:
@@ -142,10 +136,10 @@ def filter_array(
 
 
 DIRECTIVES: dict[str, Directive] = {
-    "set_variable": Directive(set_variable),
-    "append_to_variable": Directive(append_to_variable),
-    "increment_variable": Directive(increment_variable),
-    "delay": Directive(delay),
-    "terminate": Directive(terminate),
-    "filter_array": Directive(filter_array),
+    "set_variable": set_variable,
+    "append_to_variable": append_to_variable,
+    "increment_variable": increment_variable,
+    "delay": delay,
+    "terminate": terminate,
+    "filter_array": filter_array,
 }

@@ -56,7 +56,6 @@ class Plan:
     nodes: dict[str, PlanNode]
     frames: dict[FrameKey, tuple[str, ...]]
     variables: Mapping[str, Mapping[str, Any]]
-    name: str = ""
 
     def frame(self, container: str | None, branch: str | None) -> tuple[str, ...]:
         return self.frames.get((container, branch), ())
@@ -89,7 +88,6 @@ def compile_plan(document: Mapping[str, Any], catalog: ActionCatalog) -> Plan:
         nodes,
         {key: tuple(sorted(ids, key=order.__getitem__)) for key, ids in frames.items()},
         document.get("variables", {}),
-        str(document.get("name", "")),
     )
 
 

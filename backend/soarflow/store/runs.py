@@ -48,7 +48,6 @@ class RunHeader:
     playbook_id: str
     playbook_version: int
     workspace_id: str
-    status: str
 
 
 @dataclass(frozen=True)
@@ -100,7 +99,6 @@ class RunStore:
                     RUN.c.playbook_id,
                     RUN.c.playbook_version,
                     RUN.c.workspace_id,
-                    RUN.c.status,
                 ).where(RUN.c.id == run_id)
             ).first()
         return None if row is None else RunHeader(*row)
