@@ -134,7 +134,9 @@ def test_build_wire_fill_save_and_reload_a_playbook(
     expect(run_id).to_be_visible()
     screenshot("designer-dynamic-fields")
     run_id.click()
-    expect(field.get_by_role("textbox")).to_have_value("Started by run {{ run.id }}")
+    # The field reads as the analyst typed it, the picked field as a named token.
+    expect(field.get_by_test_id("expression-token")).to_have_text("Run · id")
+    expect(field.get_by_role("textbox").first).to_have_value("Started by run ")
 
     # Every problem is solved: no badge, and the panel says so.
     expect(compose).not_to_have_attribute("data-problems", re.compile(r".*"))
@@ -149,10 +151,11 @@ def test_build_wire_fill_save_and_reload_a_playbook(
     expect(page.locator('.react-flow__edge[data-id="start->compose"]')).to_have_count(1)
     expect(page.get_by_text("Saved · v2")).to_be_visible()
     _node(page, "compose").click()
-    expect(
-        page.get_by_test_id("inspector").get_by_test_id("field-value").get_by_role("textbox")
-    ).to_have_value("Started by run {{ run.id }}")
+    field = page.get_by_test_id("inspector").get_by_test_id("field-value")
+    expect(field.get_by_test_id("expression-token")).to_have_text("Run · id")
+    expect(field.get_by_role("textbox").first).to_have_value("Started by run ")
     screenshot("designer-after-reload")
+    _edit_around_tokens(field)
 
     stored = _api(server, f"/api/v1/playbooks/{playbook_id}")
     document = stored["document"]
@@ -372,6 +375,29 @@ def _drop(
     page.get_by_test_id("palette-search").fill("")
 
 
+def _edit_around_tokens(field: Locator) -> None:
+    """Typing a whole expression makes a token, Backspace after a token removes it whole, and a
+    token's expression can be edited as text."""
+    tokens = field.get_by_test_id("expression-token")
+    text = field.get_by_role("textbox").last
+    text.click()
+    text.press("End")
+    text.press_sequentially(" then {{ vars.count }}")
+    expect(tokens).to_have_text(["Run · id", "Variable · count"])
+    field.page.keyboard.press("Backspace")
+    expect(tokens).to_have_text(["Run · id"])
+    expect(field.get_by_role("textbox").last).to_have_value(" then ")
+    field.get_by_role("button", name="Run · id: edit the expression").click()
+    raw = field.get_by_role("textbox", name="Expression")
+    expect(raw).to_have_value("{{ run.id }}")
+    raw.fill("{{ run.started_at }}")
+    raw.press("Enter")
+    expect(tokens).to_have_text(["Run · started_at"])
+    field.get_by_role("button", name="Remove Run · started_at").click()
+    expect(tokens).to_have_count(0)
+    expect(field.get_by_role("textbox")).to_have_value("Started by run  then ")
+
+
 def _pick(page: Page, field: Locator, *path: str) -> None:
     """Opens the dynamic-fields picker of `field` and picks the field titled `path`, its parts
     joined by the picker's separator (Trigger > entities)."""
@@ -461,13 +487,13 @@ def test_draw_the_virustotal_enrichment_playbook(
     # comment goes on the incident: all picked, none typed.
     loop.locator(".node-container__header").click()
     _pick(page, inspector.get_by_test_id("field-items"), "Trigger", "entities")
-    expect(inspector.get_by_test_id("field-items").get_by_role("textbox")).to_have_value(
-        "{{ trigger.entities }}"
+    expect(inspector.get_by_test_id("field-items").get_by_test_id("expression-token")).to_have_text(
+        "Trigger · entities"
     )
     lookup.click()
     _pick(page, inspector.get_by_test_id("field-ip"), "foreach", "current item", "address")
-    expect(inspector.get_by_test_id("field-ip").get_by_role("textbox")).to_have_value(
-        "{{ item.address }}"
+    expect(inspector.get_by_test_id("field-ip").get_by_test_id("expression-token")).to_have_text(
+        "Current item · address"
     )
     # VirusTotal's public API allows 4 lookups a minute: retry a refused one, a few times.
     inspector.get_by_test_id("retry-policy").select_option(label="Fixed interval")

@@ -4,42 +4,15 @@ import type { ApiError } from "../api";
 import { fetchFields } from "./api";
 import type { DynamicField } from "./api";
 import { designerStore } from "./store";
-import { fieldGroups, insertExpression } from "./fields";
+import { fieldGroups } from "./fields";
+
+// The field editor lives in ExpressionText.tsx; this name stays for the editors importing it here.
+export { ExpressionInput } from "./ExpressionText";
 
 /** The step whose fields the pickers inside offer. */
 export const PickerNodeContext = createContext<string | null>(null);
 
 type LoadState = { status: "loading" } | { status: "error"; error: ApiError } | { status: "ready"; fields: DynamicField[] };
-
-/** A text input with the dynamic-content picker beside it. */
-export function ExpressionInput({
-  id,
-  value,
-  onChange,
-  placeholder,
-  label,
-}: {
-  id?: string;
-  value: string;
-  onChange: (value: string) => void;
-  placeholder?: string;
-  label?: string;
-}) {
-  return (
-    <div className="expression-input">
-      <input
-        id={id}
-        className="input"
-        type="text"
-        value={value}
-        placeholder={placeholder}
-        aria-label={label}
-        onChange={(event) => onChange(event.target.value)}
-      />
-      <DynamicFieldsButton onPick={(expression) => onChange(insertExpression(value, expression))} />
-    </div>
-  );
-}
 
 export function DynamicFieldsButton({ onPick }: { onPick: (expression: string) => void }) {
   const nodeId = useContext(PickerNodeContext);

@@ -6,8 +6,7 @@ import type { FieldTemplateProps, IconButtonProps, RegistryWidgetsType, WidgetPr
 import validator from "@rjsf/validator-ajv8";
 import { memo, useMemo } from "react";
 import type { JsonMap } from "../graph/document";
-import { DynamicFieldsButton } from "./DynamicFields";
-import { insertExpression } from "./fields";
+import { ExpressionInput } from "./ExpressionText";
 import { formSchema } from "./formSchema";
 
 function FieldTemplate(props: FieldTemplateProps) {
@@ -35,25 +34,20 @@ function FieldTemplate(props: FieldTemplateProps) {
   );
 }
 
-function TextWidget({ id, value, onChange, required, disabled, readonly, placeholder, options, schema }: WidgetProps) {
+function TextWidget({ id, value, onChange, required, disabled, readonly, placeholder, options, schema, label }: WidgetProps) {
   const shown = typeof schema.default === "object" ? JSON.stringify(schema.default) : String(schema.default);
   const fallback = schema.default === undefined ? placeholder : `${shown} (default)`;
   const text = typeof value === "string" ? value : value === undefined || value === null ? "" : String(value);
-  const change = (next: string) => onChange(next === "" ? options.emptyValue : next);
   return (
-    <div className="expression-input">
-      <input
-        id={id}
-        className="input"
-        type="text"
-        value={text}
-        required={required}
-        disabled={disabled || readonly}
-        placeholder={fallback}
-        onChange={(event) => change(event.target.value)}
-      />
-      <DynamicFieldsButton onPick={(expression) => change(insertExpression(text, expression))} />
-    </div>
+    <ExpressionInput
+      id={id}
+      value={text}
+      label={label}
+      required={required}
+      disabled={disabled || readonly}
+      placeholder={fallback}
+      onChange={(next) => onChange(next === "" ? options.emptyValue : next)}
+    />
   );
 }
 

@@ -32,9 +32,11 @@ export function fieldGroups(fields: readonly DynamicField[], query: string, docu
   return [...groups.values()];
 }
 
-/** The text with the expression added: the expression alone in an empty field, else after the
- * text with a space between. */
-export function insertExpression(text: string, expression: string): string {
-  if (text.trim() === "") return expression;
-  return /\s$/.test(text) ? `${text}${expression}` : `${text} ${expression}`;
+/** The text with the expression inserted at `offset`, and the caret after it. At the end of a
+ * text, a space keeps the expression apart from the word before it. */
+export function insertExpressionAt(text: string, offset: number, expression: string): { text: string; caret: number } {
+  const at = Math.max(0, Math.min(offset, text.length));
+  const before = text.slice(0, at);
+  const spaced = at === text.length && before.trim() !== "" && !/\s$/.test(before) ? ` ${expression}` : expression;
+  return { text: before + spaced + text.slice(at), caret: at + spaced.length };
 }

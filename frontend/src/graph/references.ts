@@ -29,8 +29,8 @@ export function renameReferences(text: string, renames: ReadonlyMap<string, stri
   return out === text ? text : out;
 }
 
-// The end of an expression: the first `}}` outside a string literal, or the end of the text.
-function findClose(text: string, from: number): number {
+/** The end of an expression: the first `}}` outside a string literal, or the end of the text. */
+export function findClose(text: string, from: number): number {
   let position = from;
   while (position < text.length) {
     const char = text[position] as string;
