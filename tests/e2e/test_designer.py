@@ -160,7 +160,7 @@ def test_build_wire_fill_save_and_reload_a_playbook(
     stored = _api(server, f"/api/v1/playbooks/{playbook_id}")
     document = stored["document"]
     assert stored["version"] == 2
-    assert document["trigger"] == {"id": "start", "type": "soarflow.manual", "title": "Run by hand"}
+    assert document["trigger"] == {"id": "start", "type": "soarflow.manual"}
     assert document["nodes"] == [
         {
             "id": "compose",
@@ -431,9 +431,9 @@ def test_draw_the_virustotal_enrichment_playbook(
     trigger.click()
     inspector.get_by_label("Starts when").select_option(label="When an incident is created")
     expect(trigger).to_contain_text("soarflow.incident_created")
-    # A new playbook's trigger is titled "Run by hand"; the title stays when the type changes.
-    inspector.get_by_label("Title").fill("")
+    # The node is named after the kind of trigger, and renamed with it.
     expect(trigger).to_contain_text("When an incident is created")
+    expect(inspector.get_by_label("Title")).to_have_value("")
 
     # A loop below the trigger, a VirusTotal lookup in its body, a comment below the loop.
     _drop(page, "for each", "control.foreach", trigger, dy=200)

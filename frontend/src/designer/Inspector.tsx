@@ -4,7 +4,7 @@ import { ConditionBuilder } from "./ConditionBuilder";
 import { ExpressionInput, PickerNodeContext } from "./DynamicFields";
 import { cleanInputs, sameJson } from "./formSchema";
 import { InputsForm } from "./InputsForm";
-import { actionInfo } from "./labels";
+import { actionInfo, triggerTitle } from "./labels";
 import { loadManifest } from "./controller";
 import {
   CONTROL_TITLES,
@@ -108,7 +108,7 @@ function TriggerSettings() {
   return (
     <div className="inspector__body">
       <p className="inspector__eyebrow">Trigger</p>
-      <h2 className="inspector__heading">{trigger.title ?? trigger.type}</h2>
+      <h2 className="inspector__heading">{trigger.title ?? triggerTitle(catalogue, trigger.type)}</h2>
       <TextSetting label="Title" value={trigger.title ?? ""} onChange={(text) => change("title", withText(trigger, "title", text))} />
       <label className="setting">
         <span className="setting__label">Starts when</span>
@@ -116,8 +116,10 @@ function TriggerSettings() {
           className="input"
           value={trigger.type}
           onChange={(event) => {
-            const { params: _params, ...rest } = trigger;
-            change("type", { ...rest, type: event.target.value });
+            // A title that only named the old kind of trigger would now mislead: it goes with it.
+            const { params: _params, title, ...rest } = trigger;
+            const named = title !== undefined && title !== triggerTitle(catalogue, trigger.type);
+            change("type", { ...rest, ...(named ? { title } : {}), type: event.target.value });
           }}
         >
           {!triggers.some((option) => option.type === trigger.type) && <option value={trigger.type}>{trigger.type}</option>}

@@ -193,7 +193,7 @@ export function newPlaybookDocument(name: string): PlaybookDocument {
   return {
     format: FORMAT,
     name,
-    trigger: { id: "start", type: "soarflow.manual", title: "Run by hand" },
+    trigger: { id: "start", type: "soarflow.manual" },
     nodes: [],
     edges: [],
     layout: { start: { x: 0, y: 0 } },
