@@ -4,6 +4,7 @@ survives a restart of the runtime."""
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -12,6 +13,7 @@ from typing import Any
 
 import pytest
 from flask import Flask, Response, jsonify, request
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from soarflow.config import REPO_ROOT
@@ -206,3 +208,45 @@ def test_a_delay_holds_no_thread_and_survives_a_new_runtime(
     assert waited.ended_at is not None
     assert waited.started_at is not None
     assert waited.ended_at - waited.started_at >= 1.0
+
+
+def test_a_run_id_chosen_by_the_caller_starts_one_run_however_often_it_is_submitted(
+    engine: Engine, registry: ConnectorRegistry
+) -> None:
+    """What a schedule or an automation rule relies on: two processes (two runners on one
+    database) submitting the run for the same cause, at the same moment and again later."""
+    document = {
+        "format": "soarflow.playbook/v1",
+        "name": "Once",
+        "trigger": {"id": "start", "type": "soarflow.manual"},
+        "nodes": [
+            {"id": "note", "kind": "action", "action": "core.compose", "inputs": {"value": 1}}
+        ],
+        "edges": [{"source": "start", "target": "note"}],
+    }
+    request_ = dataclasses.replace(
+        store_playbook(engine, document, {}, registry),
+        run_id="9b2f6c1e-0000-4000-8000-000000000001",
+    )
+    with threaded_runner(engine, registry) as first, threaded_runner(engine, registry) as second:
+        barrier = threading.Barrier(2)
+        ids: list[str] = []
+
+        def submit(runner: Runner) -> None:
+            barrier.wait()
+            ids.append(runner.submit(request_))
+
+        threads = [threading.Thread(target=submit, args=(r,)) for r in (first, second)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        state = finished(engine, request_.run_id or "")
+        assert first.submit(request_) == request_.run_id
+    assert ids == [request_.run_id, request_.run_id]
+    assert state.status == "succeeded"
+    with engine.connect() as connection:
+        runs = connection.execute(text("select count(*) from run")).scalar_one()
+        steps = connection.execute(text("select key from step order by key")).scalars().all()
+    assert runs == 1
+    assert steps == ["note", "start"]

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
+
 from soarflow.playbook.catalog import ActionCatalog
 from soarflow.runtime.actions import ActionPerformer, failure
 from soarflow.runtime.conductor import Conductor
@@ -62,6 +64,9 @@ class RunRequest:
     trigger_type: str = "manual"
     resubmitted_from: str | None = None
     started_by: str | None = None
+    # Chosen by the caller from what caused the run (a schedule's instant, an automation event),
+    # it makes submitting twice, from two processes or after a crash, start one run.
+    run_id: str | None = None
 
 
 class Runner:
@@ -92,8 +97,11 @@ class Runner:
     # -- what the API and the CLI call ------------------------------------------------------
 
     def submit(self, request: RunRequest) -> str:
-        """Store a new run (queued) and start it; returns its id once it is safely stored."""
-        run_id = str(uuid.uuid4())
+        """Store a new run (queued) and start it; returns its id once it is safely stored.
+        A request whose run_id is stored already starts nothing and returns that id."""
+        run_id = request.run_id or str(uuid.uuid4())
+        if request.run_id is not None and self.store.header(run_id) is not None:
+            return run_id
         conductor = self._conductor(request.playbook_id, request.playbook_version)
         if conductor is None:
             raise LookupError(f"no version {request.playbook_version} of {request.playbook_id}")
@@ -123,7 +131,14 @@ class Runner:
             self._active[run_id] = active
         # The first turn here, so that the run is stored (with its first steps, in one
         # transaction) when this returns; later turns go to the executor.
-        self._drive(active, once=True)
+        try:
+            self._drive(active, once=True)
+        except IntegrityError:
+            if request.run_id is None:
+                raise
+            # Another process stored the same run first: it is that one's to drive.
+            with self._lock:
+                self._active.pop(run_id, None)
         return run_id
 
     def cancel(self, run_id: str, message: str = "cancelled by a user") -> None:
