@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import {
   ApiError,
   apiRequest,
+  filterQuery,
   needsCsrfToken,
   onSessionEnded,
   parseApiError,
@@ -15,6 +16,7 @@ import {
 function rawPlaybook(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     id: "pb_1",
+    workspace_id: "ws_1",
     name: "Phishing triage",
     description: "Enrich and route reported phishing mails",
     enabled: true,
@@ -35,6 +37,7 @@ describe("parsePlaybookList", () => {
       data: [
         {
           id: "pb_1",
+          workspaceId: "ws_1",
           name: "Phishing triage",
           description: "Enrich and route reported phishing mails",
           enabled: true,
@@ -94,6 +97,17 @@ describe("parsePlaybookList", () => {
   ])("names the offending field of a malformed playbook %#", (overrides, message) => {
     const body = { data: [rawPlaybook(), rawPlaybook(overrides)], total: 2, next: null };
     expect(() => parsePlaybookList(body)).toThrow(message);
+  });
+});
+
+describe("filterQuery", () => {
+  it("is empty when nothing is filtered", () => {
+    expect(filterQuery({ nameContains: "", workspace: null })).toBe("");
+  });
+
+  it("holds the name filter and the workspace, encoded", () => {
+    expect(filterQuery({ nameContains: "IP & host", workspace: "sec ops" })).toBe("?q=IP+%26+host&workspace=sec+ops");
+    expect(filterQuery({ nameContains: "", workspace: "secops" })).toBe("?workspace=secops");
   });
 });
 

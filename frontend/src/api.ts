@@ -11,6 +11,7 @@ import type { JsonObject } from "./json";
 
 export interface PlaybookSummary {
   id: string;
+  workspaceId: string;
   name: string;
   description: string;
   enabled: boolean;
@@ -58,6 +59,7 @@ function parsePlaybookSummary(value: unknown, path: string): PlaybookSummary {
   if (!isObject(value)) fail(path, "an object", value);
   return {
     id: readString(value, "id", path),
+    workspaceId: readString(value, "workspace_id", path),
     name: readString(value, "name", path),
     description: readString(value, "description", path),
     enabled: readBoolean(value, "enabled", path),
@@ -190,6 +192,25 @@ export async function apiRequest<T>(url: string, options: RequestOptions<T>): Pr
   }
 }
 
-export function fetchPlaybooks(signal?: AbortSignal): Promise<PlaybookList> {
-  return apiRequest(PLAYBOOKS_URL, { parse: parsePlaybookList, signal });
+export interface PlaybookFilter {
+  /** Part of the name, any case; empty for every playbook. */
+  nameContains: string;
+  /** A workspace id or name; null for every workspace the caller may read. */
+  workspace: string | null;
+}
+
+/**
+ * A filter as a query string (`?q=ip&workspace=secops`), "" when nothing is filtered. The list page
+ * keeps its address in the same words as the API, so the two never need translating.
+ */
+export function filterQuery({ nameContains, workspace }: PlaybookFilter): string {
+  const params = new URLSearchParams();
+  if (nameContains !== "") params.set("q", nameContains);
+  if (workspace !== null) params.set("workspace", workspace);
+  const query = params.toString();
+  return query === "" ? "" : `?${query}`;
+}
+
+export function fetchPlaybooks(filter: PlaybookFilter, signal?: AbortSignal): Promise<PlaybookList> {
+  return apiRequest(`${PLAYBOOKS_URL}${filterQuery(filter)}`, { parse: parsePlaybookList, signal });
 }

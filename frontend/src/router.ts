@@ -40,8 +40,9 @@ export function guardNavigation(guard: () => boolean): () => void {
   };
 }
 
+/** Goes to a path, which may carry a query (`/?q=ip`); going where the user already is does nothing. */
 export function navigate(path: string, { replace = false }: { replace?: boolean } = {}): void {
-  if (path === window.location.pathname) return;
+  if (path === window.location.pathname + window.location.search) return;
   if (leaveGuard !== null && !leaveGuard()) return;
   if (replace) window.history.replaceState(null, "", path);
   else window.history.pushState(null, "", path);
@@ -64,4 +65,13 @@ function currentPath(): string {
 /** The current path, re-rendering on navigation and on the browser's back and forward. */
 export function usePathname(): string {
   return useSyncExternalStore(subscribe, currentPath);
+}
+
+function currentSearch(): string {
+  return window.location.search;
+}
+
+/** The query of the current address (`?q=ip` or ""), re-rendering when it changes. */
+export function useSearch(): string {
+  return useSyncExternalStore(subscribe, currentSearch);
 }

@@ -6,9 +6,6 @@ import type { DynamicField } from "./api";
 import { designerStore } from "./store";
 import { fieldGroups } from "./fields";
 
-// The field editor lives in ExpressionText.tsx; this name stays for the editors importing it here.
-export { ExpressionInput } from "./ExpressionText";
-
 /** The step whose fields the pickers inside offer. */
 export const PickerNodeContext = createContext<string | null>(null);
 

@@ -2,37 +2,13 @@
 // dynamic-content picker; each field's wrapper is `field-<input name>` for tests.
 
 import Form from "@rjsf/core";
-import type { FieldTemplateProps, IconButtonProps, RegistryWidgetsType, WidgetProps } from "@rjsf/utils";
+import type { IconButtonProps, RegistryWidgetsType, WidgetProps } from "@rjsf/utils";
 import validator from "@rjsf/validator-ajv8";
 import { memo, useMemo } from "react";
 import type { JsonMap } from "../graph/document";
 import { ExpressionInput } from "./ExpressionText";
+import { fieldTemplate } from "./FormField";
 import { formSchema } from "./formSchema";
-
-function FieldTemplate(props: FieldTemplateProps) {
-  const { id, classNames, style, label, help, required, description, errors, children, displayLabel, hidden } = props;
-  if (hidden === true) return <div className="hidden">{children}</div>;
-  const path = props.fieldPathId.path;
-  const testId = path.length === 1 ? `field-${String(path[0])}` : undefined;
-  return (
-    <div className={`form-field ${classNames ?? ""}`} style={style} data-testid={testId}>
-      {displayLabel === true && label !== "" && (
-        <label htmlFor={id} className="form-field__label">
-          {label}
-          {required === true && (
-            <span className="form-field__required" aria-label="required">
-              *
-            </span>
-          )}
-        </label>
-      )}
-      {displayLabel === true && description}
-      {children}
-      {errors}
-      {help}
-    </div>
-  );
-}
 
 function TextWidget({ id, value, onChange, required, disabled, readonly, placeholder, options, schema, label }: WidgetProps) {
   const shown = typeof schema.default === "object" ? JSON.stringify(schema.default) : String(schema.default);
@@ -68,7 +44,7 @@ function textButton(text: string) {
 
 const WIDGETS: RegistryWidgetsType = { TextWidget, TextareaWidget };
 const TEMPLATES = {
-  FieldTemplate,
+  FieldTemplate: fieldTemplate("field-"),
   ButtonTemplates: {
     AddButton: textButton("Add"),
     RemoveButton: textButton("Remove"),

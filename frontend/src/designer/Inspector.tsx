@@ -1,15 +1,19 @@
 import { useEffect } from "react";
 import type { ActionNode, ForeachNode, PlaybookNode, SwitchNode, UntilNode } from "../graph/document";
 import { ConditionBuilder } from "./ConditionBuilder";
-import { ExpressionInput, PickerNodeContext } from "./DynamicFields";
+import { ConnectionChooser } from "./ConnectionChooser";
+import { PickerNodeContext } from "./DynamicFields";
+import { ExpressionInput } from "./ExpressionText";
 import { cleanInputs, sameJson } from "./formSchema";
 import { InputsForm } from "./InputsForm";
+import type { Manifest, ManifestAction } from "./api";
 import { actionInfo, triggerTitle } from "./labels";
 import { loadManifest } from "./controller";
 import {
   CONTROL_TITLES,
   updateNode,
   updateTrigger,
+  withConnection,
   withRetryPolicy,
   withRetrySetting,
   withText,
@@ -19,9 +23,11 @@ import type { RetryPolicy } from "./nodeEdits";
 import { designerStore, useDesigner } from "./store";
 import type { DesignerState } from "./store";
 
-function editNode(id: string, field: string, change: (node: PlaybookNode) => PlaybookNode): void {
+/** An edit of one node's field; consecutive edits of the same field (typing) are one undo step,
+ * unless `merge` is false. */
+function editNode(id: string, field: string, change: (node: PlaybookNode) => PlaybookNode, merge = true): void {
   const store = designerStore.getState();
-  store.apply(updateNode(store.document, id, change), { mergeKey: `${field}:${id}` });
+  store.apply(updateNode(store.document, id, change), merge ? { mergeKey: `${field}:${id}` } : {});
 }
 
 /** What the inspector shows: the playbook, its trigger or the one selected step. Only the step's
@@ -179,7 +185,14 @@ function StepSettings({ node }: { node: PlaybookNode }) {
             <h3 className="inspector__subheading">{node.kind === "condition" ? "Condition" : "Stop when"}</h3>
             <ConditionBuilder
               condition={node.condition}
-              onChange={(condition) => editNode(node.id, "condition", (current) => ({ ...current, condition }) as PlaybookNode)}
+              onChange={(condition, typing) =>
+                editNode(
+                  node.id,
+                  `condition:${typing ?? ""}`,
+                  (current) => ({ ...current, condition }) as PlaybookNode,
+                  typing !== undefined,
+                )
+              }
             />
           </section>
         )}
@@ -197,6 +210,32 @@ function ActionSettings({ node }: { node: ActionNode }) {
     loadManifest(connectorId);
   }, [connectorId]);
   const action = manifest?.actions.find((candidate) => `${connectorId}.${candidate.id}` === node.action);
+  return (
+    <>
+      {manifest !== undefined && manifest.connection !== null && (
+        <ConnectionChooser
+          key={node.id}
+          value={node.connection ?? ""}
+          connectorId={connectorId}
+          connectorName={manifest.name}
+          spec={manifest.connection}
+          onChange={(connection) => editNode(node.id, "connection", (current) => withConnection(current, connection))}
+        />
+      )}
+      <InputsSection node={node} manifest={manifest} action={action} />
+    </>
+  );
+}
+
+function InputsSection({
+  node,
+  manifest,
+  action,
+}: {
+  node: ActionNode;
+  manifest: Manifest | undefined;
+  action: ManifestAction | undefined;
+}) {
   return (
     <section className="inspector__section">
       <h3 className="inspector__subheading">Inputs</h3>

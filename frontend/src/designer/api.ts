@@ -67,10 +67,29 @@ export interface ManifestAction {
   inputs: JsonObject;
 }
 
+/** What a connection of the connector holds (a JSON schema; writeOnly fields are secrets), and
+ * whether the connector declares a call that tests one. */
+export interface ManifestConnection {
+  fields: JsonObject;
+  testable: boolean;
+}
+
 export interface Manifest {
   id: string;
   name: string;
   actions: ManifestAction[];
+  /** Null when the connector's actions need no credentials. */
+  connection: ManifestConnection | null;
+}
+
+/** A stored connection as the API shows it: secrets never come back. */
+export interface Connection {
+  id: string;
+  name: string;
+  connectorId: string;
+  /** "untested", "connected" or "error"; a newer server may add others. */
+  status: string;
+  statusReason: string;
 }
 
 // The document is stored as the designer sent it, drafts included; the graph code tolerates broken
@@ -160,12 +179,20 @@ export function parseCatalogue(body: unknown): CatalogueConnector[] {
   });
 }
 
+function parseManifestConnection(body: JsonObject): ManifestConnection | null {
+  const connection = body["connection"];
+  if (connection === undefined) return null;
+  if (!isObject(connection)) fail("response.connection", "an object", connection);
+  return { fields: readObject(connection, "fields", "response.connection"), testable: isObject(connection["test"]) };
+}
+
 export function parseManifest(body: unknown): Manifest {
   if (!isObject(body)) fail("response", "an object", body);
   const actions = Array.isArray(body["actions"]) ? body["actions"] : [];
   return {
     id: readString(body, "id", "response"),
     name: readString(body, "name", "response"),
+    connection: parseManifestConnection(body),
     actions: actions.map((action, index) => {
       const path = `response.actions[${index}]`;
       if (!isObject(action)) fail(path, "an object", action);
@@ -177,6 +204,32 @@ export function parseManifest(body: unknown): Manifest {
       };
     }),
   };
+}
+
+function parseConnectionAt(value: unknown, path: string): Connection {
+  if (!isObject(value)) fail(path, "an object", value);
+  return {
+    id: readString(value, "id", path),
+    name: readString(value, "name", path),
+    connectorId: readString(value, "connector_id", path),
+    status: readString(value, "status", path),
+    statusReason: readString(value, "status_reason", path),
+  };
+}
+
+export function parseConnection(body: unknown): Connection {
+  return parseConnectionAt(body, "response");
+}
+
+export function parseConnections(body: unknown): Connection[] {
+  if (!isObject(body)) fail("response", "an object", body);
+  return readArray(body, "data", "response").map((item, index) => parseConnectionAt(item, `response.data[${index}]`));
+}
+
+/** The id of the workspace a playbook belongs to, from the playbook as the API returns it. */
+export function parseWorkspaceId(body: unknown): string {
+  if (!isObject(body)) fail("response", "an object", body);
+  return readString(body, "workspace_id", "response");
 }
 
 function playbookUrl(id: string): string {
@@ -200,8 +253,10 @@ export function newPlaybookDocument(name: string): PlaybookDocument {
   };
 }
 
-export function createPlaybook(document: PlaybookDocument): Promise<Playbook> {
-  return apiRequest(PLAYBOOKS_URL, { method: "POST", body: document, parse: parsePlaybook });
+/** Saves a new playbook in a workspace (id or name), or where the server puts new ones when null. */
+export function createPlaybook(document: PlaybookDocument, workspace: string | null = null): Promise<Playbook> {
+  const url = workspace === null ? PLAYBOOKS_URL : `${PLAYBOOKS_URL}?workspace=${encodeURIComponent(workspace)}`;
+  return apiRequest(url, { method: "POST", body: document, parse: parsePlaybook });
 }
 
 export function fetchPlaybook(id: string, signal?: AbortSignal): Promise<Playbook> {
@@ -216,6 +271,10 @@ export function savePlaybook(id: string, document: PlaybookDocument, version: nu
     headers: { "If-Match": versionTag(version) },
     parse: parsePlaybook,
   });
+}
+
+export function deletePlaybook(id: string): Promise<void> {
+  return apiRequest(playbookUrl(id), { method: "DELETE", parse: () => undefined });
 }
 
 export function setPlaybookEnabled(id: string, enabled: boolean): Promise<Playbook> {
@@ -241,6 +300,40 @@ export function fetchCatalogue(signal?: AbortSignal): Promise<CatalogueConnector
 
 export function fetchManifest(connectorId: string, signal?: AbortSignal): Promise<Manifest> {
   return apiRequest(`/api/v1/connectors/${encodeURIComponent(connectorId)}`, { parse: parseManifest, signal });
+}
+
+export function fetchPlaybookWorkspace(playbookId: string, signal?: AbortSignal): Promise<string> {
+  return apiRequest(playbookUrl(playbookId), { parse: parseWorkspaceId, signal });
+}
+
+const CONNECTIONS_URL = "/api/v1/connections";
+
+/** The connections of one connector in one workspace. */
+export function fetchConnections(connectorId: string, workspaceId: string, signal?: AbortSignal): Promise<Connection[]> {
+  const query = new URLSearchParams({ connector: connectorId, workspace: workspaceId });
+  return apiRequest(`${CONNECTIONS_URL}?${query}`, { parse: parseConnections, signal });
+}
+
+export interface NewConnection {
+  connectorId: string;
+  workspaceId: string;
+  name: string;
+  /** Plain and secret values alike; the server keeps the secrets encrypted and never returns them. */
+  fields: JsonObject;
+}
+
+export function createConnection(connection: NewConnection): Promise<Connection> {
+  const query = new URLSearchParams({ workspace: connection.workspaceId });
+  return apiRequest(`${CONNECTIONS_URL}?${query}`, {
+    method: "POST",
+    body: { connector: connection.connectorId, name: connection.name, fields: connection.fields },
+    parse: parseConnection,
+  });
+}
+
+/** Runs the connector's test call with the connection; the answer carries the recorded outcome. */
+export function testConnection(connectionId: string): Promise<Connection> {
+  return apiRequest(`${CONNECTIONS_URL}/${encodeURIComponent(connectionId)}/test`, { method: "POST", parse: parseConnection });
 }
 
 /** The current version named by a 412's details, when the server gave it. */

@@ -2,16 +2,9 @@
 // edits (add, remove, connect, move) are graph/edit.ts's.
 
 import { nodesOf } from "../graph/document";
-import type {
-  ConditionGroup,
-  ConditionItem,
-  ConditionRule,
-  PlaybookDocument,
-  PlaybookNode,
-  RetrySpec,
-  TriggerSpec,
-} from "../graph/document";
+import type { PlaybookDocument, PlaybookNode, RetrySpec, TriggerSpec } from "../graph/document";
 import type { NewNode } from "../graph/edit";
+import { emptyRule } from "./conditionTree";
 
 /** The document with node `id` replaced by `change(node)`; the same document if nothing changed. */
 export function updateNode(
@@ -66,6 +59,13 @@ export function withTimeout(node: PlaybookNode, text: string): PlaybookNode {
   return value === "" ? rest : { ...rest, timeout: value };
 }
 
+/** The action node with its connection (a connection's name, or "" for none) set. */
+export function withConnection(node: PlaybookNode, connection: string): PlaybookNode {
+  if (node.kind !== "action" || (node.connection ?? "") === connection) return node;
+  const { connection: _previous, ...rest } = node;
+  return connection === "" ? rest : { ...rest, connection };
+}
+
 /** A text setting (title, description): an empty text removes the key. */
 export function withText<T extends object, K extends keyof T & string>(item: T, key: K, text: string): T {
   const current = (item as Record<string, unknown>)[key];
@@ -96,10 +96,6 @@ export const CONTROL_DESCRIPTIONS: Readonly<Record<ControlKind, string>> = {
   until: "Repeats its body until a condition holds",
   scope: "Groups steps; handle their failure together",
 };
-
-export function emptyRule(): ConditionRule {
-  return { left: "", op: "eq", right: "" };
-}
 
 /** What a new node holds when it comes from the palette. */
 export function newNodeFor(item: PaletteItem): NewNode {
@@ -134,24 +130,3 @@ export function parsePaletteItem(text: string): PaletteItem | null {
   }
   return /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(text) ? { kind: "action", action: text } : null;
 }
-
-// ---- condition rule builder -----------------------------------------------------------------
-
-export type Combinator = "all" | "any";
-
-/** The top-level group as the simple rule builder shows it: a combinator and flat rules. Nested
- * groups are kept as they are, and counted so the inspector can say they exist. */
-export function conditionRows(group: ConditionGroup): { combinator: Combinator; items: ConditionItem[] } {
-  return "all" in group ? { combinator: "all", items: group.all } : { combinator: "any", items: group.any };
-}
-
-export function isRule(item: ConditionItem): item is ConditionRule {
-  return "op" in item;
-}
-
-export function conditionOf(combinator: Combinator, items: ConditionItem[]): ConditionGroup {
-  return combinator === "all" ? { all: items } : { any: items };
-}
-
-/** Operators that take no right-hand side. */
-export const UNARY_OPS: ReadonlySet<string> = new Set(["is_empty", "is_not_empty", "is_true", "is_false"]);

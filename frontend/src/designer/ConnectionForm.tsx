@@ -1,0 +1,157 @@
+// A new connection, typed in the inspector: a name and the connector's connection fields as a
+// form generated from their schema (@rjsf/core, laid out by formSchema as the inputs form is).
+// Secret fields are password inputs; what is typed stays in this form until the server took it.
+
+import Form from "@rjsf/core";
+import type { RegistryWidgetsType, WidgetProps } from "@rjsf/utils";
+import { getDefaultFormState } from "@rjsf/utils";
+import validator from "@rjsf/validator-ajv8";
+import { useId, useMemo, useState } from "react";
+import { toApiError } from "../api";
+import { isObject } from "../json";
+import type { JsonObject } from "../json";
+import { createConnection } from "./api";
+import type { Connection, ManifestConnection } from "./api";
+import { connectionUiSchema, fieldProblems, missingFields } from "./connectionChoice";
+import { fieldTemplate } from "./FormField";
+import { cleanInputs, formSchema } from "./formSchema";
+
+function textInput(type: "text" | "password") {
+  return function TextInput({ id, value, onChange, required, disabled, readonly, options, schema }: WidgetProps) {
+    const text = typeof value === "string" ? value : value === undefined || value === null ? "" : String(value);
+    return (
+      <input
+        id={id}
+        className="input"
+        type={type}
+        value={text}
+        required={required}
+        disabled={disabled || readonly}
+        placeholder={typeof schema.default === "string" ? schema.default : undefined}
+        // The browser would offer the sign-in password for a password input.
+        autoComplete={type === "password" ? "new-password" : "off"}
+        spellCheck={false}
+        onChange={(event) => onChange(event.target.value === "" ? options.emptyValue : event.target.value)}
+      />
+    );
+  };
+}
+
+const WIDGETS: RegistryWidgetsType = {
+  TextWidget: textInput("text"),
+  TextareaWidget: textInput("text"),
+  PasswordWidget: textInput("password"),
+};
+const TEMPLATES = { FieldTemplate: fieldTemplate("connection-field-") };
+
+interface ConnectionFormProps {
+  connectorId: string;
+  connectorName: string;
+  workspaceId: string;
+  spec: ManifestConnection;
+  onCreated: (connection: Connection) => void;
+  onCancel: () => void;
+}
+
+type Failure = { message: string; problems: string[] };
+
+export function ConnectionForm({ connectorId, connectorName, workspaceId, spec, onCreated, onCancel }: ConnectionFormProps) {
+  const schema = useMemo(() => formSchema(spec.fields), [spec.fields]);
+  const uiSchema = useMemo(() => connectionUiSchema(spec.fields), [spec.fields]);
+  const [name, setName] = useState("");
+  const [data, setData] = useState<JsonObject>(() => {
+    const defaults: unknown = getDefaultFormState(validator, schema, {}, schema);
+    return isObject(defaults) ? defaults : {};
+  });
+  const [failure, setFailure] = useState<Failure | null>(null);
+  const [creating, setCreating] = useState(false);
+  const nameId = useId();
+
+  const create = async () => {
+    if (creating) return;
+    const fields = cleanInputs(data);
+    const missing = [...(name.trim() === "" ? ["Name"] : []), ...missingFields(spec.fields, fields)];
+    if (missing.length > 0) {
+      setFailure({ message: `Fill in ${missing.join(", ")}.`, problems: [] });
+      return;
+    }
+    setCreating(true);
+    setFailure(null);
+    try {
+      onCreated(await createConnection({ connectorId, workspaceId, name: name.trim(), fields }));
+    } catch (error) {
+      const apiError = toApiError(error);
+      setFailure({ message: apiError.message, problems: fieldProblems(spec.fields, apiError.details) });
+      setCreating(false);
+    }
+  };
+
+  return (
+    <div className="connection-form" data-testid="connection-form" role="group" aria-label={`New ${connectorName} connection`}>
+      <h4 className="connection-form__title">New {connectorName} connection</h4>
+      <div className="form-field">
+        <label htmlFor={nameId} className="form-field__label">
+          Name
+          <span className="form-field__required" aria-label="required">
+            *
+          </span>
+        </label>
+        <p className="field-description">How steps refer to it, e.g. {connectorId}-main.</p>
+        <input
+          id={nameId}
+          className="input"
+          type="text"
+          data-testid="connection-name"
+          autoComplete="off"
+          maxLength={200}
+          value={name}
+          onChange={(event) => setName(event.target.value)}
+          onKeyDown={(event) => {
+            if (event.key === "Enter") void create();
+          }}
+        />
+      </div>
+      <Form
+        className="inputs-form"
+        schema={schema}
+        uiSchema={uiSchema}
+        formData={data}
+        validator={validator}
+        widgets={WIDGETS}
+        templates={TEMPLATES}
+        noHtml5Validate
+        noValidate
+        showErrorList={false}
+        disabled={creating}
+        onChange={(event) => setData(isObject(event.formData) ? event.formData : {})}
+        onSubmit={() => void create()}
+      />
+      {failure !== null && (
+        <div className="connection-form__error" role="alert">
+          <p>{failure.message}</p>
+          {failure.problems.length > 0 && (
+            <ul>
+              {failure.problems.map((problem) => (
+                <li key={problem}>{problem}</li>
+              ))}
+            </ul>
+          )}
+        </div>
+      )}
+      <div className="connection-form__actions">
+        <button
+          type="button"
+          className="button button--primary"
+          data-testid="connection-create"
+          disabled={creating}
+          onClick={() => void create()}
+        >
+          {creating ? "Creating…" : "Create"}
+        </button>
+        <button type="button" className="button" disabled={creating} onClick={onCancel}>
+          Cancel
+        </button>
+      </div>
+    </div>
+  );
+}
