@@ -549,3 +549,72 @@ def test_draw_the_virustotal_enrichment_playbook(
     assert stored["valid"] is True
     assert _api(server, "/api/v1/playbooks/validate", document) == {"valid": True, "problems": []}
     assert errors == []
+
+
+def _drag_by(page: Page, start: Locator, dx: float, dy: float) -> None:
+    """Press on `start`'s header and let go `dx`, `dy` pixels away, moving as a hand does."""
+    _settled(page, start)
+    box = start.bounding_box()
+    assert box is not None
+    x, y = box["x"] + box["width"] / 2, box["y"] + 12
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + dx, y + dy, steps=15)
+    page.mouse.up()
+
+
+def _placement(server: Server, playbook_id: str, node_id: str) -> tuple[str | None, str | None]:
+    stored = _api(server, f"/api/v1/playbooks/{playbook_id}")["document"]
+    node = next(node for node in stored["nodes"] if node["id"] == node_id)
+    return node.get("parent"), node.get("branch")
+
+
+def test_drag_a_step_out_of_its_loop_and_back_in(
+    server: Server, signed_in_page: Page, screenshot: Callable[[str], Path]
+) -> None:
+    page = signed_in_page
+    created = _api(server, "/api/v1/playbooks", _enrich_document())
+    playbook_id = created["id"]
+    page.goto(f"{server.url}/playbooks/{playbook_id}")
+    loop, note = _node(page, "each"), _node(page, "note")
+    expect(note).to_be_visible()
+    # Room around the loop, so that nothing is let go near the edge (the canvas would pan).
+    page.locator(".react-flow__controls-zoomout").click()
+    page.locator(".react-flow__controls-zoomout").click()
+    _settled(page, loop)
+    loop_box, note_box = loop.bounding_box(), note.bounding_box()
+    assert loop_box is not None
+    assert note_box is not None
+
+    # Out of the loop, to the empty canvas below it: the step leaves the loop and its edge.
+    below_loop = loop_box["y"] + loop_box["height"] + 30 - note_box["y"]
+    _drag_by(page, note, 0, below_loop)
+    notice = page.get_by_test_id("designer-notice")
+    expect(notice).to_contain_text("Moved note out to the canvas")
+    expect(page.locator('.react-flow__edge[data-id="describe->note"]')).to_have_count(0)
+    screenshot("designer-moved-out")
+    document = _save(page, server, playbook_id, 2)
+    assert _placement(server, playbook_id, "note") == (None, None)
+    assert {"source": "describe", "target": "note"} not in document["edges"]
+
+    # Undo puts it back exactly; redo takes it out again.
+    page.locator(".react-flow__pane").click(position={"x": 10, "y": 10})
+    page.keyboard.press("Control+z")
+    expect(page.locator('.react-flow__edge[data-id="describe->note"]')).to_have_count(1)
+    page.keyboard.press("Control+Shift+z")
+    expect(page.locator('.react-flow__edge[data-id="describe->note"]')).to_have_count(0)
+
+    # And back into the loop's body, below the other step.
+    lane = _node(page, "each::body")
+    _settled(page, lane)
+    lane_box, moved_box = lane.bounding_box(), note.bounding_box()
+    assert lane_box is not None
+    assert moved_box is not None
+    into_lane_x = lane_box["x"] + lane_box["width"] / 2 - (moved_box["x"] + moved_box["width"] / 2)
+    into_lane_y = lane_box["y"] + lane_box["height"] - 40 - (moved_box["y"] + 12)
+    _drag_by(page, note, into_lane_x, into_lane_y)
+    screenshot("designer-moving-back")
+    expect(notice).to_contain_text("Moved note into Each entity, Body")
+    _save(page, server, playbook_id, 3)
+    assert _placement(server, playbook_id, "note") == ("each", "body")
+    screenshot("designer-moved-back")

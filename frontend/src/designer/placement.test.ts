@@ -3,7 +3,7 @@ import { toFlow } from "../graph/flow";
 import { copyFragment } from "../graph/edit";
 import { GAP_X, GAP_Y, NODE_HEIGHT, NODE_WIDTH } from "../graph/geometry";
 import { enrichIps } from "../graph/testDocuments";
-import { dropPlacement, freePlacement, pasteOffset, sizeOf } from "./placement";
+import { dragPlacement, dropPlacement, freePlacement, pasteOffset, sizeOf } from "./placement";
 
 const STEP = { width: NODE_WIDTH, height: NODE_HEIGHT };
 
@@ -29,6 +29,32 @@ describe("dropPlacement", () => {
     expect(dropPlacement(nodes, { x: -1000, y: -1000 }, STEP)).toEqual({
       position: { x: -1000 - NODE_WIDTH / 2, y: -1000 - NODE_HEIGHT / 2 },
     });
+  });
+});
+
+describe("dragPlacement", () => {
+  const moved = (id: string, to: { x: number; y: number }) =>
+    toFlow(enrichIps()).nodes.map((node) => (node.id === id ? { ...node, position: to } : node));
+
+  it("is null for a step moved within its branch", () => {
+    const { nodes } = toFlow(enrichIps());
+    const comment = nodes.find((node) => node.id === "comment");
+    if (comment === undefined) throw new Error("no comment");
+    expect(dragPlacement(moved("comment", { x: comment.position.x + 5, y: comment.position.y }), "comment")).toBeNull();
+    expect(dragPlacement(nodes, "each_ip::body")).toBeNull();
+    expect(dragPlacement(nodes, "incident")).toBeNull();
+  });
+
+  it("takes a step dragged out of its loop to the top level, where it was let go", () => {
+    const nodes = moved("comment", { x: 2000, y: 0 });
+    const placement = dragPlacement(nodes, "comment");
+    expect(placement?.parent).toBeUndefined();
+    expect(placement?.position?.x).toBeGreaterThan(2000);
+  });
+
+  it("puts a top-level container dragged onto nothing of its own nowhere new", () => {
+    const { nodes } = toFlow(enrichIps());
+    expect(dragPlacement(nodes, "each_ip")).toBeNull();
   });
 });
 

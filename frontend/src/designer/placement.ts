@@ -71,6 +71,33 @@ export function dropPlacement(nodes: readonly FlowNode[], point: XY, size: Size)
   };
 }
 
+/** Where a step dragged on the canvas now belongs, when its centre left its branch: the
+ * innermost other lane under it (never one of its own), or the top level; null when it stayed. */
+export function dragPlacement(nodes: readonly FlowNode[], id: string): Placement | null {
+  const byId = new Map(nodes.map((node) => [node.id, node]));
+  const node = byId.get(id);
+  const place = absolute(nodes).get(id);
+  if (node === undefined || place === undefined || node.type === "lane" || node.type === "trigger") return null;
+  const own = (candidate: FlowNode): boolean => {
+    for (let current: FlowNode | undefined = candidate; current !== undefined; ) {
+      if (current.id === id) return true;
+      current = current.parentId === undefined ? undefined : byId.get(current.parentId);
+    }
+    return false;
+  };
+  const { rect } = place;
+  const centre = { x: rect.x + rect.width / 2, y: rect.y + rect.height / 2 };
+  const target = dropPlacement(
+    nodes.filter((candidate) => !own(candidate)),
+    centre,
+    { width: rect.width, height: rect.height },
+  );
+  const lane = node.parentId === undefined ? undefined : byId.get(node.parentId);
+  const current = lane?.type === "lane" ? lane.data : undefined;
+  const same = target.parent === current?.containerId && target.branch === current?.branch;
+  return same ? null : target;
+}
+
 /** The top-level placement of a node added without a drop point: below everything at the top
  * level (it reads as the next step), centred on `x`; at `point` on an empty canvas. */
 export function freePlacement(nodes: readonly FlowNode[], point: XY, size: Size): Placement {

@@ -126,6 +126,20 @@ describe("designer store", () => {
     expect(store.getState().document.layout?.["compose"]).toEqual({ x: 20, y: 30 });
   });
 
+  it("moves a step dragged out of its loop to the top level in one undoable edit", () => {
+    const store = loaded(enrichIps());
+    const before = store.getState().document;
+    const pastBefore = store.getState().history.past.length;
+    store.getState().onNodesChange([{ type: "position", id: "comment", position: { x: 3000, y: 0 }, dragging: false }]);
+    const after = store.getState().document;
+    expect(after.nodes?.find((node) => node.id === "comment")?.parent).toBeUndefined();
+    expect(after.edges).not.toContainEqual(expect.objectContaining({ target: "comment" }));
+    expect(store.getState().history.past.length).toBe(pastBefore + 1);
+    expect(store.getState().notice?.text).toContain("Moved comment out to the canvas");
+    store.getState().undo();
+    expect(store.getState().document).toEqual(before);
+  });
+
   it("copies a container with its content and pastes it under new ids, offset, selected", () => {
     const store = loaded(enrichIps());
     store.getState().select(["each_ip"]);

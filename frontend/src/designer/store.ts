@@ -13,6 +13,7 @@ import {
   copyFragment,
   duplicateNodes,
   moveNodes,
+  moveToBranch,
   pasteSubgraph,
   removeEdges,
   removeNodes,
@@ -20,14 +21,16 @@ import {
 } from "../graph/edit";
 import type { Fragment, NewNode, Placement } from "../graph/edit";
 import type { PlaybookDocument, RunAfterStatus } from "../graph/document";
-import { FORMAT, entryOf } from "../graph/document";
+import { FORMAT, entryOf, nodeLabel } from "../graph/document";
+import { indexDocument, stepById } from "../graph/graph";
+import { branchTitle } from "./labels";
 import { toFlow } from "../graph/flow";
 import type { FlowEdge, FlowNode } from "../graph/flow";
 import type { XY } from "../graph/geometry";
 import type { CatalogueConnector, Manifest, Playbook, Problem } from "./api";
 import { countProblems, decorateNodes, documentIdOf, lanesByContainer, withProblemCounts } from "./canvasModel";
 import type { LaneBox } from "./canvasModel";
-import { pasteOffset } from "./placement";
+import { dragPlacement, pasteOffset } from "./placement";
 import { record, redo, startHistory, undo } from "./history";
 import type { History } from "./history";
 
@@ -157,6 +160,15 @@ function pinned(document: PlaybookDocument, nodes: readonly FlowNode[]): Playboo
     if (id !== null && entryOf(document.layout, id) === undefined) positions[id] = { ...node.position };
   }
   return Object.keys(positions).length === 0 ? document : moveNodes(document, positions);
+}
+
+function movedText(document: PlaybookDocument, id: string, into: Placement): string {
+  const index = indexDocument(document);
+  const node = stepById(index, id);
+  const name = node === undefined ? id : nodeLabel(node);
+  const container = into.parent === undefined ? undefined : stepById(index, into.parent);
+  if (container === undefined) return `Moved ${name} out to the canvas.`;
+  return `Moved ${name} into ${nodeLabel(container)}, ${branchTitle(container, into.branch ?? "")}.`;
 }
 
 /** Document ids of the selected nodes. */
@@ -306,7 +318,16 @@ export function createDesignerStore(): StoreApi<DesignerState> {
         if (node !== undefined && id !== null) moved[id] = { x: node.position.x, y: node.position.y };
       }
       set({ nodes, selection });
-      if (Object.keys(moved).length > 0) get().apply(moveNodes(get().document, moved));
+      const ids = Object.keys(moved);
+      const [only] = ids;
+      // One step let go over another branch (or off its own) moves there: one undoable edit.
+      const into = only !== undefined && ids.length === 1 ? dragPlacement(nodes, only) : null;
+      if (only !== undefined && into !== null) {
+        get().apply(moveToBranch(pinned(get().document, nodes), only, into), { select: [only] });
+        get().notify(`${movedText(get().document, only, into)} Connect it to its new neighbours.`);
+      } else if (ids.length > 0) {
+        get().apply(moveNodes(get().document, moved));
+      }
     },
 
     onEdgesChange(changes) {

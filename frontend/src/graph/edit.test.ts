@@ -9,6 +9,7 @@ import {
   duplicateNodes,
   freshId,
   moveNodes,
+  moveToBranch,
   pasteSubgraph,
   removeEdges,
   removeNodes,
@@ -320,5 +321,44 @@ describe("removeEdges and moveNodes", () => {
   it("stores positions and keeps sizes", () => {
     const document = moveNodes(enrichIps(), { each_ip: { x: 10, y: 20 }, vt: { x: 5, y: 6 } });
     expect(document.layout).toEqual({ each_ip: { x: 10, y: 20, w: 420, h: 300 }, vt: { x: 5, y: 6 } });
+  });
+});
+
+describe("moveToBranch", () => {
+  it("takes a step out of its loop to the top level, without its edges", () => {
+    const moved = moveToBranch(enrichIps(), "comment", { position: { x: 500, y: 60 } });
+    const comment = moved.nodes?.find((node) => node.id === "comment");
+    expect(comment?.parent).toBeUndefined();
+    expect(comment?.branch).toBeUndefined();
+    expect(moved.edges).toEqual([
+      { source: "incident", target: "each_ip" },
+      { source: "each_ip", target: "vt", branch: "body" },
+    ]);
+    expect(moved.layout?.["comment"]).toEqual({ x: 500, y: 60 });
+  });
+
+  it("puts a top-level step into a container's branch", () => {
+    const document = moveToBranch(enrichIps(), "comment", { position: { x: 0, y: 0 } });
+    const back = moveToBranch(document, "comment", { parent: "each_ip", branch: "body", position: { x: 20, y: 40 } });
+    expect(back.nodes?.find((node) => node.id === "comment")).toMatchObject({ parent: "each_ip", branch: "body" });
+    expect(back.layout?.["comment"]).toEqual({ x: 20, y: 40 });
+  });
+
+  it("moves a container with its content, and never into itself", () => {
+    const original = nested();
+    const loop = original.nodes?.find((node) => node.kind === "foreach");
+    const inner = original.nodes?.find((node) => node.parent === loop?.id);
+    expect(loop).toBeDefined();
+    expect(inner).toBeDefined();
+    const moved = moveToBranch(original, loop?.id ?? "", { position: { x: 0, y: 900 } });
+    expect(moved.nodes?.find((node) => node.id === inner?.id)?.parent).toBe(loop?.id);
+    expect(() =>
+      moveToBranch(original, loop?.id ?? "", { parent: loop?.id ?? "", branch: "body", position: { x: 0, y: 0 } }),
+    ).toThrow(EditError);
+  });
+
+  it("refuses a branch its container does not have", () => {
+    expect(() => moveToBranch(enrichIps(), "comment", { parent: "each_ip", branch: "true" })).toThrow(EditError);
+    expect(() => moveToBranch(enrichIps(), "ghost", {})).toThrow(EditError);
   });
 });

@@ -292,3 +292,32 @@ export function moveNodes(document: PlaybookDocument, positions: Readonly<Record
   for (const [id, { x, y }] of Object.entries(positions)) setEntry(layout, id, { ...entryOf(layout, id), x, y });
   return { ...document, layout };
 }
+
+/** The node (with its content) moved into another branch, or to the top level when the
+ * placement names no parent, at the placement's position. Its own edges are dropped: they joined
+ * it to neighbours it no longer has, and an edge may not cross containers. */
+export function moveToBranch(document: PlaybookDocument, id: string, placement: Placement): PlaybookDocument {
+  checkPlacement(document, placement.parent, placement.branch);
+  const index = indexDocument(document);
+  const node = stepById(index, id);
+  if (node === undefined) throw new EditError(`'${id}' is not a step of this playbook`);
+  const inside = new Set([id, ...descendantsOf(index, id).map((inner) => inner.id)]);
+  if (placement.parent !== undefined && inside.has(placement.parent)) {
+    throw new EditError(`'${id}' cannot go inside itself`);
+  }
+  const where =
+    placement.parent === undefined || placement.branch === undefined
+      ? undefined
+      : { parent: placement.parent, branch: placement.branch };
+  const next: PlaybookDocument = {
+    ...document,
+    nodes: nodesOf(document).map((candidate) => (candidate.id === id ? withPlacement(candidate, where) : candidate)),
+    edges: edgesOf(document).filter((edge) => edge.source !== id && edge.target !== id),
+  };
+  if (placement.position !== undefined) {
+    const layout = { ...document.layout };
+    setEntry(layout, id, { ...entryOf(layout, id), ...placement.position });
+    next.layout = layout;
+  }
+  return next;
+}

@@ -49,7 +49,8 @@ describe("toFlow", () => {
       ["vt", "action", "each_ip::body"],
       ["comment", "action", "each_ip::body"],
     ]);
-    expect(byId(nodes, "vt").extent).toBe("parent");
+    expect(byId(nodes, "vt").parentId).toBe("each_ip::body");
+    expect(byId(nodes, "vt").extent).toBeUndefined();
     expect(byId(nodes, "each_ip::body").extent).toBe("parent");
     expect(byId(nodes, "each_ip").extent).toBeUndefined();
   });

@@ -100,7 +100,8 @@ export function toFlow(document: PlaybookDocument): Flow {
       position: where.position,
       width: where.size.width,
       height: where.size.height,
-      ...(parentId === undefined ? {} : { parentId, extent: "parent" as const }),
+      // Not held inside its lane: a step dragged out of it moves to where it is dropped.
+      ...(parentId === undefined ? {} : { parentId }),
       ...(hidden ? { hidden: true } : {}),
     };
     if ("trigger" in item.source) {
