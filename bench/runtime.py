@@ -215,7 +215,7 @@ def _document(
     return {
         "format": "soarflow.playbook/v1",
         "name": name,
-        "trigger": {"id": "trigger", "type": "soarflow.manual"},
+        "trigger": {"id": "trigger", "type": "core.manual"},
         "nodes": nodes,
         "edges": edges,
     }

@@ -30,6 +30,15 @@ POSTGRES_URL = os.environ.get(
 # Everything a test may write. The audit log refuses DELETE, so PostgreSQL empties tables with
 # TRUNCATE (which row triggers do not see) and SQLite tests each get a fresh copy of a template.
 WRITTEN_TABLES = (
+    "automation_event",
+    "automation_rule",
+    "incident_comment",
+    "alert",
+    "incident",
+    "incident_counter",
+    "alert_grouping_rule",
+    "webhook_delivery",
+    "webhook",
     "connection",
     "step",
     "run",
@@ -127,6 +136,8 @@ def app(database_url: str, tmp_path: Path, connectors_dir: Path) -> Iterator[Fla
     app = create_app(settings, catalog=FIXTURE_CATALOG)
     app.config["TESTING"] = True
     yield app
+    if "soarflow.scheduler" in app.extensions:
+        app.extensions["soarflow.scheduler"].stop()
     if "soarflow.runner" in app.extensions:
         app.extensions["soarflow.runner"].close()
     app.extensions["soarflow.engine"].dispose()

@@ -159,7 +159,14 @@ FIXTURE_CATALOG = StaticCatalog(
     ],
     triggers=[
         TriggerSpec(
-            "soarflow.manual", output_schema={"type": "object", "additionalProperties": True}
+            "core.manual",
+            output_schema={"type": "object", "additionalProperties": True},
+            params_schema={
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {"inputs": {"type": "object"}},
+            },
+            output_from_param="inputs",
         ),
         TriggerSpec(
             "soarflow.incident_created",
@@ -249,7 +256,7 @@ def manual_chain(*nodes: dict[str, Any], name: str = "chain") -> dict[str, Any]:
     return {
         "format": "soarflow.playbook/v1",
         "name": name,
-        "trigger": {"id": "t", "type": "soarflow.manual"},
+        "trigger": {"id": "t", "type": "core.manual"},
         "nodes": [{"kind": "action", **node} for node in nodes],
         "edges": [{"source": a, "target": b} for a, b in itertools.pairwise(ids)],
     }

@@ -13,7 +13,7 @@ from soarflow.cli import main
 PLAYBOOK: dict[str, Any] = {
     "format": "soarflow.playbook/v1",
     "name": "Enrich and count",
-    "trigger": {"id": "incident", "type": "soarflow.manual"},
+    "trigger": {"id": "incident", "type": "core.manual"},
     "variables": {"seen": {"type": "integer"}},
     "nodes": [
         {"id": "each_ip", "kind": "foreach", "items": "{{ trigger.ips }}"},

@@ -8,18 +8,24 @@ from flask import Flask, Response
 
 from soarflow import web
 from soarflow.api import (
+    alerts,
     audit,
     auth,
+    automation_rules,
     connections,
     connectors,
     errors,
     extensions,
+    incidents,
     meta,
     playbooks,
     runs,
+    sentinel,
     sessions,
+    subject_runs,
     tokens,
     users,
+    webhooks,
     workspaces,
 )
 from soarflow.config import MAX_BODY_BYTES, Settings
@@ -70,6 +76,12 @@ def create_app(settings: Settings | None = None, *, catalog: ActionCatalog | Non
         connections.bp,
         playbooks.bp,
         runs.bp,
+        webhooks.bp,
+        alerts.bp,
+        incidents.bp,
+        sentinel.bp,
+        automation_rules.bp,
+        subject_runs.bp,
     ):
         app.register_blueprint(blueprint)
     web.init_app(app, settings.frontend_dir)

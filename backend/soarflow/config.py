@@ -26,6 +26,12 @@ class Settings:
     # goes to its end, or its first wait, inside the request that starts it: tests).
     executor: str = "threads"
     step_threads: int = 64
+    # Where people reach this server, for links in what playbooks send (an incident's page).
+    public_url: str = ""
+
+    @property
+    def base_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
@@ -44,4 +50,5 @@ class Settings:
             secret_keys=environ.get("SOARFLOW_SECRET_KEYS", ""),
             executor=environ.get("SOARFLOW_EXECUTOR", "threads"),
             step_threads=int(environ.get("SOARFLOW_STEP_THREADS", "64")),
+            public_url=environ.get("SOARFLOW_PUBLIC_URL", ""),
         )

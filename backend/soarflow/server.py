@@ -12,7 +12,7 @@ from flask import Flask
 from gunicorn.app.base import BaseApplication
 from sqlmodel import Session
 
-from soarflow.api.extensions import runner
+from soarflow.api.extensions import automation, runner, scheduler
 from soarflow.app import create_app
 from soarflow.bootstrap import ADMIN, BootstrapError, ensure_first_owner
 from soarflow.config import Settings
@@ -80,8 +80,13 @@ def _start_runtime(app: Flask, owner: str) -> None:
     app.config["SOARFLOW_OWNER"] = owner
     with app.app_context():
         resumed = runner().resume_all()
+        scheduler().start()
+        # Events whose rules had not run when the last server stopped.
+        caught_up = automation().process_pending()
     if resumed:
         log.warning("resumed %d unfinished run(s)", len(resumed))
+    if caught_up:
+        log.warning("ran the automation rules of %d pending event(s)", caught_up)
 
 
 def _release_runs(settings: Settings, owner: str) -> None:
@@ -97,4 +102,5 @@ def _release_runs(settings: Settings, owner: str) -> None:
 
 def _stop_runtime(app: Flask) -> None:
     with app.app_context():
+        scheduler().stop()
         runner().close()

@@ -20,9 +20,11 @@ from soarflow.app import create_app
 from soarflow.config import Settings
 from soarflow.runtime.runner import RunRequest
 from soarflow.security.roles import Permission, Role, grants
-from soarflow.store import access, connections
+from soarflow.store import access, automation, connections, incidents, triggers
 from soarflow.store import playbooks as playbook_repo
+from soarflow.store.models import AlertCreate, AutomationRuleBody
 from tests.fixtures import PASSWORD, Person, enrich_ips
+from tests.incident_support import SENTINEL_INCIDENT, alert_body
 
 # Only its url_map is read: it lists the same routes as every app create_app() builds.
 _SCRATCH_APP = create_app(Settings("sqlite://", frontend_dir=Path("/nonexistent")))
@@ -34,6 +36,21 @@ ROUTES = sorted(
 _unique = itertools.count()
 # A trigger the matrix's playbook runs to its end with, calling nothing outside.
 NO_ENTITIES = {"id": "INC-1", "entities": []}
+# An enabled playbook started by its webhook: anyone's call to it starts a run.
+HOOKED = {
+    "format": "soarflow.playbook/v1",
+    "name": "matrix hook",
+    "trigger": {"id": "call", "type": "core.webhook"},
+    "nodes": [],
+    "edges": [],
+}
+
+
+MATRIX_RULE = {
+    "name": "matrix rule",
+    "trigger": "incident_created",
+    "actions": [{"type": "add_label", "label": "matrix"}],
+}
 
 
 def bodies(endpoint: str) -> Any:
@@ -56,6 +73,16 @@ def bodies(endpoint: str) -> Any:
         },
         "auth.login": {"username": "nobody", "password": "wrong password!"},
         "runs.start": {"trigger": NO_ENTITIES},
+        "alerts.ingest": alert_body(),
+        "sentinel.receive_incident": SENTINEL_INCIDENT,
+        "alerts.put_grouping_rule": {"rule_name": f"rule {number}", "action": "group"},
+        "incidents.patch": {"severity": "high"},
+        "incidents.add_comment": {"text": "matrix"},
+        "automation_rules.create": MATRIX_RULE,
+        "automation_rules.put": MATRIX_RULE,
+        "automation_rules.patch": {"enabled": False},
+        "subject_runs.run_on_incident": {"playbook_id": "no-such-playbook"},
+        "subject_runs.run_on_alert": {"playbook_id": "no-such-playbook"},
     }.get(endpoint, {})
 
 
@@ -80,6 +107,19 @@ def fresh_targets(app: Flask, owner: Person) -> dict[str, str]:
             fields={},
             secrets=secret_box().encrypt({}),
         )
+        ingested = incidents.ingest_alert(
+            session,
+            workspace_id=owner.workspace_id,
+            alert=AlertCreate.model_validate(alert_body()),
+            idempotency_key=None,
+        )
+        assert ingested.incident is not None
+        webhook_id = _webhook(session, owner.workspace_id)
+        rule = automation.create_rule(
+            session,
+            workspace_id=owner.workspace_id,
+            body=AutomationRuleBody.model_validate(MATRIX_RULE),
+        )
         session.commit()
         run_id = runner().submit(
             RunRequest(
@@ -96,7 +136,20 @@ def fresh_targets(app: Flask, owner: Person) -> dict[str, str]:
             "connector_id": "soarflow",
             "connection_id": connection.id,
             "run_id": run_id,
+            "webhook_id": webhook_id,
+            "incident_id": ingested.incident.id,
+            "alert_id": ingested.alert.id,
+            "rule_id": rule.id,
         }
+
+
+def _webhook(session: Any, workspace_id: str) -> str:
+    checked = playbook_repo.Checked(HOOKED, [], "other")
+    playbook = playbook_repo.create_playbook(session, checked=checked, workspace_id=workspace_id)
+    playbook_repo.set_enabled(session, playbook=playbook, enabled=True)
+    webhook = triggers.ensure_webhook(session, playbook_id=playbook.id, document=HOOKED)
+    assert webhook is not None
+    return webhook.id
 
 
 def url_for_rule(rule: str, values: dict[str, str]) -> str:
@@ -161,6 +214,54 @@ def test_route_against_the_permission_table(
         else:
             assert response.status_code == 403, (role, method, rule, response.status_code)
             assert response.json["error"]["details"]["permission"] == declared
+
+
+EVERYONE = frozenset(Role)
+TRIAGERS = frozenset({Role.OWNER, Role.PLAYBOOK_CONTRIBUTOR, Role.RESPONDER})
+ALERT_SENDERS = frozenset({Role.OWNER, Role.PLAYBOOK_CONTRIBUTOR})
+# Spelled out rather than derived from the declared permissions, so that a route declaring the
+# wrong one fails: Responders and above triage and comment, Readers read (DESIGN.md section 6).
+ALERT_AND_INCIDENT_ROUTES = {
+    ("POST", "/api/v1/alerts"): ALERT_SENDERS,
+    ("POST", "/api/v1/sentinel/incidents"): ALERT_SENDERS,
+    ("GET", "/api/v1/alerts"): EVERYONE,
+    ("GET", "/api/v1/alerts/<alert_id>"): EVERYONE,
+    ("GET", "/api/v1/alert-grouping-rules"): EVERYONE,
+    ("PUT", "/api/v1/alert-grouping-rules"): ALERT_SENDERS,
+    ("GET", "/api/v1/incidents"): EVERYONE,
+    ("GET", "/api/v1/incidents/<incident_id>"): EVERYONE,
+    ("PATCH", "/api/v1/incidents/<incident_id>"): TRIAGERS,
+    ("GET", "/api/v1/incidents/<incident_id>/comments"): EVERYONE,
+    ("POST", "/api/v1/incidents/<incident_id>/comments"): TRIAGERS,
+}
+
+
+def test_who_may_send_alerts_and_triage_incidents() -> None:
+    found = {
+        (method, rule): frozenset(
+            role
+            for role in Role
+            if grants(role, Permission(str(declared_rule(_SCRATCH_APP, endpoint))))
+        )
+        for rule, method, endpoint in ROUTES
+        if endpoint.partition(".")[0] in ("alerts", "incidents", "sentinel")
+    }
+    assert found == ALERT_AND_INCIDENT_ROUTES
+
+
+def test_a_webhook_url_is_shown_to_its_designers_and_called_by_anyone() -> None:
+    designers = frozenset({Role.OWNER, Role.PLAYBOOK_CONTRIBUTOR})
+    found = {
+        (method, rule): declared_rule(_SCRATCH_APP, endpoint)
+        for rule, method, endpoint in ROUTES
+        if endpoint.partition(".")[0] == "webhooks"
+    }
+    assert found == {
+        ("POST", "/api/v1/hooks/<webhook_id>"): PUBLIC,
+        ("GET", "/api/v1/playbooks/<playbook_id>/webhook"): Permission.PLAYBOOK_WRITE,
+        ("POST", "/api/v1/playbooks/<playbook_id>/webhook/rotate"): Permission.PLAYBOOK_WRITE,
+    }
+    assert {role for role in Role if grants(role, Permission.PLAYBOOK_WRITE)} == designers
 
 
 def test_the_matrix_sees_the_routes_of_every_blueprint() -> None:

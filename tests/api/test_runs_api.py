@@ -356,3 +356,49 @@ def test_secrets_never_appear_in_runs(client: FlaskClient, fake: Fake) -> None:
     assert report["attributes"]["as_owner"] == "looked up with ***"
     for url in (f"/api/v1/runs/{run['id']}", "/api/v1/runs"):
         assert SECRET not in client.get(url).get_data(as_text=True)
+
+
+ASK_FOR_AN_IP = {
+    "type": "object",
+    "required": ["ip"],
+    "additionalProperties": False,
+    "properties": {
+        "ip": {"type": "string", "title": "IP address"},
+        "reason": {"type": "string", "title": "Why"},
+    },
+}
+
+
+def test_a_manual_trigger_describes_its_inputs_and_refuses_what_does_not_fit(
+    client: FlaskClient,
+) -> None:
+    document = manual_chain(compose("echo", "{{ trigger.ip }} ({{ trigger.reason }})"))
+    document["trigger"]["params"] = {"inputs": ASK_FOR_AN_IP}
+    playbook_id = create(client, document)
+    # The inputs are the trigger's dynamic fields, and a reference to another is a problem.
+    fields = client.post(
+        "/api/v1/playbooks/fields", json={"document": document, "node_id": "echo"}
+    ).json["fields"]
+    assert {"{{ trigger.ip }}", "{{ trigger.reason }}"} <= {f["expression"] for f in fields}
+    document["nodes"][0]["inputs"]["value"] = "{{ trigger.host }}"
+    problems = client.post("/api/v1/playbooks/validate", json=document).json["problems"]
+    assert [problem["code"] for problem in problems] == ["unknown_field"]
+
+    refused = client.post(
+        f"/api/v1/playbooks/{playbook_id}/runs", json={"trigger": {"ip": 7, "port": 22}}
+    )
+    error = assert_error(refused, 422, "invalid_trigger_input")
+    assert sorted(problem["path"] for problem in error["details"]["problems"]) == ["$", "$.ip"]
+    assert listed(client, playbook=playbook_id) == []
+
+    run = start(client, playbook_id, {"ip": "10.0.0.8", "reason": "phishing"})
+    assert steps(run)["echo"]["output"] == "10.0.0.8 (phishing)"
+
+
+def test_a_manual_trigger_whose_inputs_are_not_a_schema_is_a_problem(client: FlaskClient) -> None:
+    document = manual_chain(compose("echo", 1))
+    document["trigger"]["params"] = {"inputs": {"type": "text"}}
+    problems = client.post("/api/v1/playbooks/validate", json=document).json["problems"]
+    assert [(problem["code"], problem["path"]) for problem in problems] == [
+        ("invalid_trigger", "$.trigger.params.inputs")
+    ]

@@ -402,7 +402,7 @@ def report_by_hand(categories: list[int]) -> dict[str, Any]:
     return {
         "format": "soarflow.playbook/v1",
         "name": "Report an address",
-        "trigger": {"id": "start", "type": "soarflow.manual"},
+        "trigger": {"id": "start", "type": "core.manual"},
         "nodes": [
             {
                 "id": "report",

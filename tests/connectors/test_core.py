@@ -80,6 +80,25 @@ def test_parse_json_checks_the_schema() -> None:
         assert failure.value.code == code
 
 
+def test_response_refuses_what_would_break_the_answer() -> None:
+    assert run("response", {}) == {"status_code": 200, "headers": {}, "body": None}
+    given = {"status_code": 409, "headers": {"X-Reason": "dup"}, "body": {"id": 1}}
+    assert run("response", given) == given
+    for inputs, code in (
+        ({"headers": {"Set-Cookie": "a=b"}}, "forbidden_header"),
+        ({"headers": {"transfer-encoding": "chunked"}}, "forbidden_header"),
+        ({"headers": {"Connection": "close"}}, "forbidden_header"),
+        ({"headers": {"X-Split": "a\r\nSet-Cookie: a=b"}}, "forbidden_header"),
+        ({"headers": {"Bad Name": "x"}}, "forbidden_header"),
+        ({"status_code": 101}, "invalid_status"),
+        ({"status_code": "200"}, "invalid_status"),
+        ({"status_code": True}, "invalid_status"),
+    ):
+        with pytest.raises(ActionFailed) as failure:
+            run("response", inputs)
+        assert failure.value.code == code, inputs
+
+
 def test_parse_json_schema_becomes_dynamic_fields() -> None:
     document = {
         "format": "soarflow.playbook/v1",

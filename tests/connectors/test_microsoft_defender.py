@@ -746,7 +746,7 @@ def isolate_by_hand(inputs: dict[str, Any]) -> dict[str, Any]:
     return {
         "format": "soarflow.playbook/v1",
         "name": "Isolate a device",
-        "trigger": {"id": "start", "type": "soarflow.manual"},
+        "trigger": {"id": "start", "type": "core.manual"},
         "nodes": [
             {
                 "id": "isolate",

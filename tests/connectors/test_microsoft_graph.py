@@ -715,7 +715,7 @@ def respond_to(action: str, inputs: dict[str, Any]) -> dict[str, Any]:
     return {
         "format": "soarflow.playbook/v1",
         "name": "Respond to a risky user",
-        "trigger": {"id": "start", "type": "soarflow.manual"},
+        "trigger": {"id": "start", "type": "core.manual"},
         "nodes": [
             {"id": "act", "kind": "action", "action": f"microsoft_graph.{action}", "inputs": inputs}
         ],

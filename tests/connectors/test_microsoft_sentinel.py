@@ -809,7 +809,7 @@ def close_from_the_trigger(inputs: dict[str, Any]) -> dict[str, Any]:
     return {
         "format": "soarflow.playbook/v1",
         "name": "Close a Sentinel incident",
-        "trigger": {"id": "start", "type": "soarflow.manual"},
+        "trigger": {"id": "start", "type": "core.manual"},
         "nodes": [
             {
                 "id": "get",

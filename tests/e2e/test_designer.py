@@ -160,7 +160,7 @@ def test_build_wire_fill_save_and_reload_a_playbook(
     stored = _api(server, f"/api/v1/playbooks/{playbook_id}")
     document = stored["document"]
     assert stored["version"] == 2
-    assert document["trigger"] == {"id": "start", "type": "soarflow.manual"}
+    assert document["trigger"] == {"id": "start", "type": "core.manual"}
     assert document["nodes"] == [
         {
             "id": "compose",

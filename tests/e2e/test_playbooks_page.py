@@ -181,7 +181,7 @@ def test_search_filters_rows_debounced_and_survives_a_reload(
 ) -> None:
     page = signed_in_page
     for name in ["Search alpha VirusTotal", "Search alpha AbuseIPDB", "Search beta Shodan"]:
-        _create(server, _document(name, "", trigger="soarflow.manual"))
+        _create(server, _document(name, "", trigger="core.manual"))
     _open_list(page, server)
 
     # Typed key by key, as a person does; the list follows once the typing pauses.
@@ -245,7 +245,7 @@ def test_enable_toggle_switches_a_valid_playbook_and_shows_why_an_invalid_one_ca
     server: Server, signed_in_page: Page, screenshot: Callable[[str], Path]
 ) -> None:
     page = signed_in_page
-    valid_id = _create(server, _document("Toggle ready", "", trigger="soarflow.manual"))["id"]
+    valid_id = _create(server, _document("Toggle ready", "", trigger="core.manual"))["id"]
     draft_id = _create(server, _document("Toggle draft", "", trigger=None))["id"]
     _open_list(page, server)
 
@@ -278,7 +278,7 @@ def test_enable_toggle_switches_a_valid_playbook_and_shows_why_an_invalid_one_ca
 
 def test_duplicate_adds_a_copy_to_the_list(server: Server, signed_in_page: Page) -> None:
     page = signed_in_page
-    original = _document("Duplicate source", "Copied by the test", trigger="soarflow.manual")
+    original = _document("Duplicate source", "Copied by the test", trigger="core.manual")
     original["layout"] = {"start": {"x": 40, "y": 80}}
     _create(server, original)
     _open_list(page, server)
@@ -326,9 +326,7 @@ def test_delete_asks_first_and_cancel_keeps_the_playbook(
 
 def test_export_downloads_the_playbook_document(server: Server, signed_in_page: Page) -> None:
     page = signed_in_page
-    document = _document(
-        "Export: VT / AbuseIPDB!", "Exported by the test", trigger="soarflow.manual"
-    )
+    document = _document("Export: VT / AbuseIPDB!", "Exported by the test", trigger="core.manual")
     document["variables"] = {"seen": {"type": "array", "initial": []}}
     playbook_id = _create(server, document)["id"]
     _open_list(page, server)
@@ -398,7 +396,7 @@ def test_a_reader_sees_no_write_actions_and_the_server_refusal_when_roles_change
     server: Server, browser_page: Page, screenshot: Callable[[str], Path]
 ) -> None:
     _add_reader(server)
-    _create(server, _document("Reader sees this", "", trigger="soarflow.manual"))
+    _create(server, _document("Reader sees this", "", trigger="core.manual"))
     page = browser_page
     page.goto(server.url)
     fill_sign_in_form(page, READER, READER_PASSWORD)

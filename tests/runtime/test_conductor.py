@@ -32,7 +32,7 @@ def conductor(nodes: list[dict[str, Any]], edges: list[dict[str, Any]]) -> Condu
     document = {
         "format": "soarflow.playbook/v1",
         "name": "p",
-        "trigger": {"id": "t", "type": "soarflow.manual"},
+        "trigger": {"id": "t", "type": "core.manual"},
         "variables": {"n": {"type": "integer"}},
         "nodes": nodes,
         "edges": edges,

@@ -57,7 +57,7 @@ FINISH_TIMEOUT_S = 40.0
 PLAYBOOK: dict[str, Any] = {
     "format": "soarflow.playbook/v1",
     "name": "slow calls in a loop, then one more",
-    "trigger": {"id": "t", "type": "soarflow.manual"},
+    "trigger": {"id": "t", "type": "core.manual"},
     "nodes": [
         {
             "id": "each",

@@ -111,7 +111,7 @@ def test_loop_iterations_wait_on_io_at_the_same_time(
         document = {
             "format": "soarflow.playbook/v1",
             "name": "parallel lookups",
-            "trigger": {"id": "t", "type": "soarflow.manual"},
+            "trigger": {"id": "t", "type": "core.manual"},
             "nodes": [
                 {"id": "each", "kind": "foreach", "items": "{{ trigger.ips }}", "concurrency": 10},
                 {
@@ -145,7 +145,7 @@ def test_a_hanging_action_times_out_and_its_late_answer_is_ignored(
         document = {
             "format": "soarflow.playbook/v1",
             "name": "timeout",
-            "trigger": {"id": "t", "type": "soarflow.manual"},
+            "trigger": {"id": "t", "type": "core.manual"},
             "nodes": [
                 lookup("slow", f"{base}/lookup", "10.0.0.1", timeout="PT0.3S"),
                 {
@@ -179,7 +179,7 @@ def test_a_delay_holds_no_thread_and_survives_a_new_runtime(
     document = {
         "format": "soarflow.playbook/v1",
         "name": "wait a little",
-        "trigger": {"id": "t", "type": "soarflow.manual"},
+        "trigger": {"id": "t", "type": "core.manual"},
         "nodes": [
             {
                 "id": "wait",
@@ -218,7 +218,7 @@ def test_a_run_id_chosen_by_the_caller_starts_one_run_however_often_it_is_submit
     document = {
         "format": "soarflow.playbook/v1",
         "name": "Once",
-        "trigger": {"id": "start", "type": "soarflow.manual"},
+        "trigger": {"id": "start", "type": "core.manual"},
         "nodes": [
             {"id": "note", "kind": "action", "action": "core.compose", "inputs": {"value": 1}}
         ],

@@ -4,15 +4,17 @@ keys, no NUL, no lone surrogates, bounded nesting; anything else is a 4xx with a
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from flask import Response, jsonify, request
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from soarflow.api.errors import ApiError
 from soarflow.playbook.document import JsonPath, json_path
 
 MAX_DEPTH = 64
+Model = TypeVar("Model", bound=BaseModel)
 
 
 def json_body() -> Any:
@@ -24,6 +26,39 @@ def json_body() -> Any:
             {"content_type": request.mimetype or None},
         )
     return parse_json(request.get_data(cache=True))
+
+
+def model_body(model: type[Model]) -> Model:
+    """The JSON body as a model: 422 'invalid_fields' names every field missing, unknown or
+    wrong, all at once."""
+    body = json_body()
+    if not isinstance(body, dict):
+        raise ApiError(400, "bad_request", "send a JSON object")
+    try:
+        return model.model_validate(body)
+    except ValidationError as error:
+        located = validation_problems(error, lambda loc: json_path(loc).removeprefix("$."))
+        raise invalid_fields(located) from None
+
+
+def validation_problems(
+    error: ValidationError, field: Callable[[JsonPath], str]
+) -> list[dict[str, str]]:
+    """A model's validation problems as {field, code, message}, `field` naming each place."""
+    return [
+        {
+            "field": field(tuple(problem["loc"])),
+            "code": problem["type"],
+            "message": problem["msg"].removeprefix("Value error, "),
+        }
+        for problem in error.errors(include_url=False, include_input=False)
+    ]
+
+
+def invalid_fields(problems: list[dict[str, str]]) -> ApiError:
+    """422 'invalid_fields', naming every field at fault at once."""
+    fields = ", ".join(dict.fromkeys(problem["field"] for problem in problems))
+    return ApiError(422, "invalid_fields", f"fix these fields: {fields}", {"problems": problems})
 
 
 def parse_json(raw: bytes) -> Any:

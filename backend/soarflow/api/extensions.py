@@ -10,15 +10,18 @@ from flask import Flask, current_app, g
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from soarflow.automation.dispatch import Automation
 from soarflow.config import Settings
 from soarflow.connectors import ConnectorRegistry
 from soarflow.playbook import ActionCatalog
 from soarflow.runtime.actions import ConnectorActions
 from soarflow.runtime.executors import InlineExecutor, ThreadExecutor
 from soarflow.runtime.runner import Runner
+from soarflow.runtime.scheduler import Scheduler
 from soarflow.security.outbound import OutboundPolicy
 from soarflow.security.secret_box import SecretBox, load_secret_box
 from soarflow.store import connections
+from soarflow.store.incident_desk import StoreIncidentDesk
 from soarflow.store.runs import RunStore
 
 _ENGINE = "soarflow.engine"
@@ -27,6 +30,8 @@ _REGISTRY = "soarflow.registry"
 _SETTINGS = "soarflow.settings"
 _SECRET_BOX = "soarflow.secret_box"  # noqa: S105 (a dictionary key, not a secret)
 _RUNNER = "soarflow.runner"
+_SCHEDULER = "soarflow.scheduler"
+_AUTOMATION = "soarflow.automation"
 _RUNNER_LOCK = threading.Lock()
 
 
@@ -55,6 +60,11 @@ def secret_box() -> SecretBox:
         )
     box: SecretBox = current_app.extensions[_SECRET_BOX]
     return box
+
+
+def settings() -> Settings:
+    found: Settings = current_app.extensions[_SETTINGS]
+    return found
 
 
 def outbound_policy() -> OutboundPolicy:
@@ -88,6 +98,32 @@ def runner() -> Runner:
     return found
 
 
+def automation() -> Automation:
+    """The app's automation rules dispatcher; its runs go to the app's runner."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    found = runner()
+    with _RUNNER_LOCK:
+        if _AUTOMATION not in app.extensions:
+            settings: Settings = app.extensions[_SETTINGS]
+            app.extensions[_AUTOMATION] = Automation(
+                app.extensions[_ENGINE], found.submit, settings.base_url
+            )
+    made: Automation = app.extensions[_AUTOMATION]
+    return made
+
+
+def scheduler() -> Scheduler:
+    """The app's scheduler of schedule playbooks, made on first use but not started: `soarflow
+    serve` starts it in each worker, next to the runner; tests start theirs when they want."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    found = runner()
+    with _RUNNER_LOCK:
+        if _SCHEDULER not in app.extensions:
+            app.extensions[_SCHEDULER] = Scheduler(runner=found, engine=app.extensions[_ENGINE])
+    made: Scheduler = app.extensions[_SCHEDULER]
+    return made
+
+
 def make_runner(app: Flask) -> Runner:
     settings: Settings = app.extensions[_SETTINGS]
     engine: Engine = app.extensions[_ENGINE]
@@ -106,7 +142,12 @@ def make_runner(app: Flask) -> Runner:
     return Runner(
         store=RunStore(engine),
         catalog=app.extensions[_CATALOG],
-        actions=ConnectorActions(app.extensions[_REGISTRY], lookup, policy),
+        actions=ConnectorActions(
+            app.extensions[_REGISTRY],
+            lookup,
+            policy,
+            incidents=StoreIncidentDesk(engine, settings.base_url),
+        ),
         executor=InlineExecutor() if inline else ThreadExecutor(settings.step_threads),
         timer_thread=True,
         owner=app.config.get("SOARFLOW_OWNER"),

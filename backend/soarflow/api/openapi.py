@@ -40,12 +40,12 @@ def operation(
     *,
     tag: str,
     responses: Mapping[int, str | type[BaseModel] | Mapping[str, Any]],
-    request: str | Mapping[str, Any] | None = None,
+    request: str | type[BaseModel] | Mapping[str, Any] | None = None,
     query: Mapping[str, Mapping[str, Any]] | None = None,
     headers: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Callable[[View], View]:
-    """Declare what a view takes and answers. A response is a description, a model or a schema;
-    4xx/5xx responses use the error shape."""
+    """Declare what a view takes and answers. A request is a model or a schema; a response is a
+    description, a model or a schema; 4xx/5xx responses use the error shape."""
 
     def decorate(view: View) -> View:
         setattr(

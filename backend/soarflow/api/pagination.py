@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -41,6 +42,19 @@ def page_request() -> PageRequest:
         offset=_integer("offset", default=0, low=0, high=10**9),
         limit=_integer("limit", default=DEFAULT_LIMIT, low=1, high=MAX_LIMIT),
     )
+
+
+def choice_parameter(name: str, choices: Sequence[str]) -> str | None:
+    """A query parameter that takes one of a few values, refused with the list otherwise."""
+    raw = request.args.get(name)
+    if raw is not None and raw not in choices:
+        raise ApiError(
+            400,
+            "invalid_parameter",
+            f"{name} is one of {', '.join(choices)}",
+            {"parameter": name},
+        )
+    return raw
 
 
 def time_parameter(name: str) -> datetime | None:

@@ -17,6 +17,7 @@ from soarflow.expressions.fields import dynamic_fields
 from soarflow.playbook import FORMAT, PlaybookGraph, trigger_kind, validate
 from soarflow.security.roles import Permission
 from soarflow.store import playbooks as repo
+from soarflow.store import triggers as trigger_repo
 from soarflow.store.models import (
     MAX_VERSION,
     FieldList,
@@ -169,6 +170,7 @@ def create() -> tuple[Response, int]:
     checked = check(json_body())
     session = db_session()
     playbook = repo.create_playbook(session, checked=checked, workspace_id=workspace_id)
+    trigger_repo.ensure_webhook(session, playbook_id=playbook.id, document=checked.document)
     session.commit()
     audit_target("playbook", playbook.id, workspace_id)
     response = _public(playbook)
@@ -249,6 +251,7 @@ def _save(playbook: Playbook, expected: int, checked: repo.Checked) -> Response:
         repo.save_document(session, playbook=playbook, expected_version=expected, checked=checked)
     except repo.VersionConflictError as conflict:
         raise _conflict(conflict.current) from None
+    trigger_repo.ensure_webhook(session, playbook_id=playbook.id, document=checked.document)
     session.commit()
     return _public(playbook)
 

@@ -13,7 +13,13 @@ from soarflow.api.body import json_body, model_response
 from soarflow.api.errors import ApiError, not_found
 from soarflow.api.extensions import db_session, runner
 from soarflow.api.openapi import operation
-from soarflow.api.pagination import QUERY_PARAMETERS, page_request, time_parameter
+from soarflow.api.pagination import (
+    QUERY_PARAMETERS,
+    choice_parameter,
+    page_request,
+    time_parameter,
+)
+from soarflow.playbook.triggers import MANUAL_TRIGGER, manual_input_problems, trigger_of
 from soarflow.runtime.runner import RunRequest
 from soarflow.runtime.state import RUN_TERMINAL
 from soarflow.security.roles import Permission
@@ -52,6 +58,7 @@ START_REQUEST = {
         404: "No such playbook",
         409: "The playbook has problems",
         415: "Not JSON",
+        422: "The input does not fit the manual trigger's inputs schema",
     },
 )
 def start(playbook_id: str) -> tuple[Response, int]:
@@ -59,7 +66,24 @@ def start(playbook_id: str) -> tuple[Response, int]:
     body = json_body() if request.content_length else {}
     if not isinstance(body, dict) or set(body) - {"trigger"}:
         raise ApiError(400, "invalid_body", 'send {"trigger": <payload>}', {})
-    return _started(_submit(playbook, body.get("trigger", {})))
+    trigger = body.get("trigger", {})
+    _check_manual_input(playbook, trigger)
+    return _started(_submit(playbook, trigger))
+
+
+def _check_manual_input(playbook: Playbook, trigger: Any) -> None:
+    trigger_type, params = trigger_of(playbook.document)
+    if trigger_type != MANUAL_TRIGGER:
+        return
+    problems = manual_input_problems(params, trigger)
+    if problems:
+        raise ApiError(
+            422,
+            "invalid_trigger_input",
+            "the input does not fit the playbook's inputs: "
+            + "; ".join(f"{p['path']}: {p['message']}" for p in problems),
+            {"problems": problems},
+        )
 
 
 @bp.get("/runs")
@@ -80,21 +104,13 @@ def start(playbook_id: str) -> tuple[Response, int]:
 )
 def list_all() -> Response:
     page = page_request()
-    status = request.args.get("status")
-    if status is not None and status not in RUN_STATUSES:
-        raise ApiError(
-            400,
-            "invalid_parameter",
-            f"status is one of {', '.join(RUN_STATUSES)}",
-            {"parameter": "status"},
-        )
     rows, total = repo.list_runs(
         db_session(),
         workspace_ids=listed_workspaces(),
         offset=page.offset,
         limit=page.limit,
         playbook_id=request.args.get("playbook"),
-        status=status,
+        status=choice_parameter("status", RUN_STATUSES),
         trigger_type=request.args.get("trigger"),
         since=time_parameter("since"),
         until=time_parameter("until"),

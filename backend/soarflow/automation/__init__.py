@@ -1,3 +1,3 @@
 """Automation rules: which playbooks run, and which incident changes are made, when an incident
-or alert is created or updated. Pure: the shell loads rules and subjects and carries out what
-these functions decide."""
+or alert is created or updated. `rules` decides and is pure; `dispatch` is the shell that loads
+rules and incidents from the store, makes the changes and submits the runs."""

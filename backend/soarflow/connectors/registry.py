@@ -123,7 +123,13 @@ class ConnectorRegistry:
             )
         for trigger in manifest.get("triggers", []):
             name = f"{connector.id}.{trigger['id']}"
-            self._triggers[name] = TriggerSpec(name, trigger["outputs"], trigger["title"])
+            self._triggers[name] = TriggerSpec(
+                name,
+                trigger["outputs"],
+                trigger["title"],
+                params_schema=trigger.get("params", {"type": "object"}),
+                output_from_param=trigger.get("outputs_from_params"),
+            )
 
     def get_action(self, name: str) -> ActionSpec | None:
         return self._actions.get(name)

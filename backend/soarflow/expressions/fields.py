@@ -161,7 +161,8 @@ class NodeScope:
         trigger = self.graph.trigger
         trigger_type = trigger.data.get("type") if trigger else None
         spec = self.catalog.get_trigger(trigger_type) if isinstance(trigger_type, str) else None
-        return spec.output_schema if spec else ANY
+        params = trigger.data.get("params") if trigger else None
+        return spec.payload_schema(params) if spec else ANY
 
     def _step(self, rest: tuple[str | int, ...]) -> Schema | Unresolved:
         if not rest:

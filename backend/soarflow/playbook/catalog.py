@@ -28,11 +28,22 @@ class ActionSpec:
 
 @dataclass(frozen=True, eq=False)
 class TriggerSpec:
-    """A trigger type and the payload it delivers (what `trigger.*` may reference)."""
+    """A trigger type, the payload it delivers (what `trigger.*` may reference) and the schema
+    of its settings (the trigger's `params`)."""
 
     type: str
     output_schema: Mapping[str, Any] = field(default_factory=dict)
     title: str = ""
+    params_schema: Mapping[str, Any] = field(default_factory=lambda: {"type": "object"})
+    # The param whose value (a JSON Schema) is the payload's schema in a playbook, if any.
+    output_from_param: str | None = None
+
+    def payload_schema(self, params: Any) -> Mapping[str, Any]:
+        """What `trigger.*` holds in a playbook with these trigger params."""
+        declared = params.get(self.output_from_param) if isinstance(params, dict) else None
+        if self.output_from_param is not None and isinstance(declared, dict):
+            return declared
+        return self.output_schema
 
 
 class ActionCatalog(Protocol):

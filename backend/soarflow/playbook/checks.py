@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
-from soarflow.playbook.catalog import ActionCatalog, ActionSpec
+from soarflow.playbook.catalog import ActionCatalog, ActionSpec, TriggerSpec
 from soarflow.playbook.document import (
     MAX_DEPTH,
     MAX_EXPRESSION_LENGTH,
@@ -21,6 +21,7 @@ from soarflow.playbook.document import (
 )
 from soarflow.playbook.graph import TRIGGER_INDEX, EdgeRef, NodeRef, PlaybookGraph
 from soarflow.playbook.schema import SchemaChecker, schema_problems
+from soarflow.playbook.triggers import trigger_params_problems
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,44 @@ def check_duplicate_ids(ctx: ValidationContext) -> Iterator[Problem]:
 def check_trigger(ctx: ValidationContext) -> Iterator[Problem]:
     if ctx.graph.trigger is None:
         yield Problem(Code.NO_TRIGGER, "the playbook has no trigger", None, "$.trigger")
+
+
+def check_trigger_params(ctx: ValidationContext) -> Iterator[Problem]:
+    """The trigger's settings against its params schema, then what a schema cannot say (a
+    cron expression, a time zone, a duration's limit)."""
+    trigger = ctx.graph.trigger
+    trigger_type = trigger.data.get("type") if trigger else None
+    spec = ctx.catalog.get_trigger(trigger_type) if isinstance(trigger_type, str) else None
+    params = trigger.data.get("params", {}) if trigger else None
+    if trigger is None or spec is None or not isinstance(params, dict):
+        return
+    reported: set[str | int] = set()
+    for error in _params_checker(spec).errors(params):
+        field = tuple(error.absolute_path)
+        reported |= set(field[:1])
+        if error.validator == "required" and isinstance(error.validator_value, list):
+            reported |= set(error.validator_value) - set(params)
+        yield _trigger_problem(trigger, spec, error.message, field, str(error.validator))
+    for name, message in trigger_params_problems(spec.type, params):
+        if name not in reported:
+            yield _trigger_problem(trigger, spec, f"{name} {message}", (name,), "semantics")
+
+
+def _trigger_problem(
+    trigger: NodeRef, spec: TriggerSpec, message: str, field: JsonPath, keyword: str
+) -> Problem:
+    return Problem(
+        Code.INVALID_TRIGGER,
+        f"trigger '{trigger.id}' ({spec.title or spec.type}): {message}",
+        trigger.id,
+        node_path(trigger, "params", *field),
+        {"trigger": spec.type, "keyword": keyword},
+    )
+
+
+@lru_cache(maxsize=256)
+def _params_checker(spec: TriggerSpec) -> SchemaChecker:
+    return SchemaChecker(spec.params_schema)
 
 
 def check_parents(ctx: ValidationContext) -> Iterator[Problem]:
@@ -331,6 +370,7 @@ STRUCTURE_CHECKS: tuple[Check, ...] = (
     check_schema,
     check_duplicate_ids,
     check_trigger,
+    check_trigger_params,
     check_parents,
     check_edges,
     check_cycles,

@@ -60,6 +60,7 @@ class Code(StrEnum):
     BAD_EXPRESSION = "bad_expression"
     UNKNOWN_REFERENCE = "unknown_reference"
     UNKNOWN_FIELD = "unknown_field"
+    INVALID_TRIGGER = "invalid_trigger"
 
 
 @dataclass(frozen=True)

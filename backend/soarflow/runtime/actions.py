@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 import requests
 
-from soarflow.connectors.builtin import ActionContext, call_python_action
+from soarflow.connectors.builtin import ActionContext, IncidentDesk, call_python_action
 from soarflow.connectors.http import ActionFailed, TokenCache, call_action
 from soarflow.connectors.registry import ConnectorRegistry, secret_fields
 from soarflow.connectors.retry import NO_RETRY
@@ -47,10 +47,12 @@ class ConnectorActions:
         registry: ConnectorRegistry,
         connections: ConnectionLookup,
         policy: OutboundPolicy,
+        incidents: IncidentDesk | None = None,
     ) -> None:
         self.registry = registry
         self.connections = connections
         self.policy = policy
+        self.incidents = incidents
         self.tokens = TokenCache()
         self._local = threading.local()
 
@@ -95,7 +97,14 @@ class ConnectorActions:
     ) -> Any:
         session = self._session()
         if "python" in action:
-            context = ActionContext(session, work.idempotency_key, self.policy)
+            context = ActionContext(
+                session,
+                work.idempotency_key,
+                self.policy,
+                workspace_id=work.workspace_id,
+                run_id=work.run_id,
+                incidents=self.incidents,
+            )
             return call_python_action(action["python"], work.inputs, connection, context)
         return call_action(
             manifest=manifest,

@@ -67,6 +67,9 @@ class RunRequest:
     # Chosen by the caller from what caused the run (a schedule's instant, an automation event),
     # it makes submitting twice, from two processes or after a crash, start one run.
     run_id: str | None = None
+    # What the run is about, for the incident's or alert's runs tab.
+    incident_id: str | None = None
+    alert_id: str | None = None
 
 
 class Runner:
@@ -123,6 +126,8 @@ class Runner:
             now,
             request.resubmitted_from,
             request.started_by,
+            request.incident_id,
+            request.alert_id,
         )
         state = RunState(run_id, request.trigger, variables, context, request.workspace_id)
         active = _Active(state, conductor, new=new, driving=True)

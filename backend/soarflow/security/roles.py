@@ -15,6 +15,11 @@ class Permission(StrEnum):
     CONNECTION_WRITE = "connection.write"
     AUTOMATION_READ = "automation.read"
     AUTOMATION_WRITE = "automation.write"
+    # Send alerts in and set how they group into incidents: for detection integrations.
+    ALERT_WRITE = "alert.write"
+    INCIDENT_READ = "incident.read"
+    # Triage incidents (title, severity, status, owner, labels, closing) and comment on them.
+    INCIDENT_WRITE = "incident.write"
     AUDIT_READ = "audit.read"
     ACCESS_MANAGE = "access.manage"
 
@@ -29,15 +34,28 @@ class Role(StrEnum):
 
 
 _READ = frozenset(
-    {Permission.PLAYBOOK_READ, Permission.CONNECTION_READ, Permission.AUTOMATION_READ}
+    {
+        Permission.PLAYBOOK_READ,
+        Permission.CONNECTION_READ,
+        Permission.AUTOMATION_READ,
+        Permission.INCIDENT_READ,
+    }
 )
 
+# Incidents as in Sentinel: a Responder triages them and a Contributor can too; the Operator and
+# Automation Contributor roles are about playbooks and automation rules only.
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.OWNER: frozenset(Permission),
-    Role.PLAYBOOK_CONTRIBUTOR: _READ | {Permission.PLAYBOOK_WRITE, Permission.CONNECTION_WRITE},
+    Role.PLAYBOOK_CONTRIBUTOR: _READ
+    | {
+        Permission.PLAYBOOK_WRITE,
+        Permission.CONNECTION_WRITE,
+        Permission.ALERT_WRITE,
+        Permission.INCIDENT_WRITE,
+    },
     Role.PLAYBOOK_OPERATOR: _READ | {Permission.PLAYBOOK_ENABLE},
     Role.AUTOMATION_CONTRIBUTOR: _READ | {Permission.AUTOMATION_WRITE},
-    Role.RESPONDER: _READ | {Permission.PLAYBOOK_RUN},
+    Role.RESPONDER: _READ | {Permission.PLAYBOOK_RUN, Permission.INCIDENT_WRITE},
     Role.READER: _READ,
 }
 

@@ -6,10 +6,21 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BeforeValidator,
+    StringConstraints,
+    field_validator,
+)
 from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
+from sqlmodel._compat import SQLModelConfig
+
+from soarflow.expressions.functions import duration_seconds
+from soarflow.incidents import Classification, Severity, Status
+from soarflow.incidents.grouping import DEFAULT_TIME_WINDOW, EntityMatch, GroupingAction, Outcome
 
 JsonColumn = JSON().with_variant(JSONB(), "postgresql")
 DESCRIPTION_COLUMN_LENGTH = 4000
@@ -101,6 +112,9 @@ class Run(SQLModel, table=True):
     started_at: float | None = None
     ended_at: float | None = None
     created_at: datetime = _timestamp()
+    # What the run is about, when it is about an incident or an alert (its runs tab).
+    incident_id: str | None = Field(default=None, max_length=36, index=True)
+    alert_id: str | None = Field(default=None, max_length=36, index=True)
 
 
 class Step(SQLModel, table=True):
@@ -419,6 +433,51 @@ class ConnectionList(SQLModel):
     total: int
 
 
+class Webhook(SQLModel, table=True):
+    """The URL of a playbook whose trigger is a webhook. The id is random (the URL is the
+    credential, so it owes nothing to the playbook's id); the signing secret is encrypted, and
+    empty until a designer makes one."""
+
+    id: str = Field(primary_key=True, max_length=64)
+    playbook_id: str = Field(
+        sa_column=Column(
+            String(36), ForeignKey("playbook.id", ondelete="CASCADE"), nullable=False, unique=True
+        )
+    )
+    secret: str = Field(default="", sa_type=Text)
+    created_at: datetime = _timestamp()
+    secret_made_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class WebhookDelivery(SQLModel, table=True):
+    """The webhook-id of a signed call, kept while a replay of the call could still pass the
+    timestamp check."""
+
+    __tablename__ = "webhook_delivery"
+
+    webhook_id: str = Field(
+        sa_column=Column(String(64), ForeignKey("webhook.id", ondelete="CASCADE"), primary_key=True)
+    )
+    message_id: str = Field(primary_key=True, max_length=255)
+    received_at: datetime = _timestamp()
+
+
+class WebhookPublic(SQLModel):
+    url: str
+    signature: str
+    secret_set: bool
+
+
+class WebhookSecret(WebhookPublic):
+    """Shown once, when the secret is made: it cannot be read back."""
+
+    secret: str
+
+
+class WebhookAccepted(SQLModel):
+    run_id: str
+
+
 def _moment(seconds: float | None) -> datetime | None:
     return None if seconds is None else datetime.fromtimestamp(seconds, UTC)
 
@@ -433,6 +492,8 @@ class RunSummary(SQLModel):
     error: dict[str, Any] | None
     resubmitted_from: str | None
     started_by: str | None
+    incident_id: str | None
+    alert_id: str | None
     created_at: UtcDatetime
     started_at: datetime | None
     ended_at: datetime | None
@@ -483,3 +544,423 @@ class RunPage(SQLModel):
 class RunStarted(SQLModel):
     id: str
     status: str
+
+
+# Alerts and incidents. A comment holds up to 30,000 characters, as in Microsoft Sentinel.
+TITLE_LENGTH = 500
+ALERT_DESCRIPTION_LENGTH = 5000
+NAME_LENGTH = 200
+# Sentinel's incident ARM ids are about 250 characters; long resource names make them longer.
+EXTERNAL_ID_LENGTH = 500
+COMMENT_LENGTH = 30000
+MAX_ENTITIES_PER_ALERT = 500
+MAX_LABELS = 50
+MIN_GROUPING_WINDOW = 5 * 60
+MAX_GROUPING_WINDOW = 7 * 24 * 3600
+# Request bodies refuse fields they do not know: a misspelt field is an error, not a silent loss.
+STRICT = SQLModelConfig(extra="forbid")
+
+
+def _folded(value: Any) -> Any:
+    """Severities and the like as Sentinel writes them ('High') are as good as ours ('high')."""
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+SeverityField = Annotated[Severity, BeforeValidator(_folded)]
+StatusField = Annotated[Status, BeforeValidator(_folded)]
+ClassificationField = Annotated[Classification, BeforeValidator(_folded)]
+Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Tactic = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+
+
+class EntityCreate(SQLModel):
+    model_config = STRICT
+
+    kind: str = Field(min_length=1, max_length=64)
+    properties: dict[str, Any] = Field(default_factory=dict)
+
+
+class EntityPublic(SQLModel):
+    kind: str
+    properties: dict[str, Any]
+
+
+class AlertBase(SQLModel):
+    source_product: str = Field(min_length=1, max_length=NAME_LENGTH)
+    source_alert_id: str | None = Field(default=None, min_length=1, max_length=NAME_LENGTH)
+    rule_name: str = Field(min_length=1, max_length=NAME_LENGTH)
+    title: str = Field(min_length=1, max_length=TITLE_LENGTH)
+    description: str = Field(default="", max_length=ALERT_DESCRIPTION_LENGTH)
+    severity: str = Field(max_length=16)
+
+
+class AlertCreate(AlertBase):
+    """What POST /api/v1/alerts takes."""
+
+    model_config = STRICT
+
+    severity: SeverityField
+    time: AwareDatetime
+    tactics: list[Tactic] = Field(default_factory=list, max_length=50)
+    custom_details: dict[str, Any] = Field(default_factory=dict)
+    entities: list[EntityCreate] = Field(default_factory=list, max_length=MAX_ENTITIES_PER_ALERT)
+
+
+class Alert(AlertBase, table=True):
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "source_product", "source_alert_id"),
+        UniqueConstraint("workspace_id", "idempotency_key"),
+        Index("ix_alert_workspace_time", "workspace_id", "time"),
+    )
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    workspace_id: str = Field(
+        sa_column=Column(String(36), ForeignKey("workspace.id", ondelete="CASCADE"), nullable=False)
+    )
+    # An alert outlives a deleted incident, as it can exist without one.
+    incident_id: str | None = Field(
+        default=None,
+        sa_column=Column(
+            String(36), ForeignKey("incident.id", ondelete="SET NULL"), nullable=True, index=True
+        ),
+    )
+    idempotency_key: str | None = Field(default=None, max_length=NAME_LENGTH)
+    grouping: str = Field(max_length=8)
+    time: datetime = Field(sa_type=DateTime(timezone=True))
+    tactics: list[str] = Field(sa_column=Column(JsonColumn, nullable=False))
+    custom_details: dict[str, Any] = Field(sa_column=Column(JsonColumn, nullable=False))
+    entities: list[dict[str, Any]] = Field(sa_column=Column(JsonColumn, nullable=False))
+    created_at: datetime = _timestamp()
+
+
+class AlertSummary(AlertBase):
+    id: str
+    workspace_id: str
+    incident_id: str | None
+    severity: Severity
+    grouping: Outcome
+    time: UtcDatetime
+    created_at: UtcDatetime
+
+
+class AlertPublic(AlertSummary):
+    tactics: list[str]
+    custom_details: dict[str, Any]
+    entities: list[EntityPublic]
+
+
+class AlertPage(SQLModel):
+    data: list[AlertSummary]
+    total: int
+    next: str | None
+
+
+class AlertIngested(SQLModel):
+    alert: AlertPublic
+    incident_id: str | None
+    grouping: Outcome
+
+
+class IncidentBase(SQLModel):
+    number: int
+    title: str = Field(max_length=TITLE_LENGTH)
+    description: str = Field(default="", max_length=ALERT_DESCRIPTION_LENGTH)
+    severity: str = Field(max_length=16)
+    status: str = Field(default=Status.NEW, max_length=16)
+    classification: str | None = Field(default=None, max_length=16)
+    classification_comment: str = Field(default="", sa_type=Text)
+    owner: str | None = Field(default=None, max_length=NAME_LENGTH)
+    rule_name: str = Field(max_length=NAME_LENGTH)
+    alert_count: int = 0
+    # The incident's id and number in the SIEM that made it (Sentinel's ARM id), when one did.
+    external_id: str | None = Field(default=None, max_length=EXTERNAL_ID_LENGTH)
+    external_number: int | None = None
+
+
+class Incident(IncidentBase, table=True):
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "number"),
+        # Grouping looks for the incidents of one rule that began near the new alert's time.
+        Index("ix_incident_grouping", "workspace_id", "rule_name", "first_alert_at"),
+        # A SIEM's incident delivered again is found, and never stored twice.
+        Index("ix_incident_external_id", "workspace_id", "external_id", unique=True),
+    )
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    workspace_id: str = Field(
+        sa_column=Column(String(36), ForeignKey("workspace.id", ondelete="CASCADE"), nullable=False)
+    )
+    labels: list[str] = Field(sa_column=Column(JsonColumn, nullable=False))
+    # The union of its alerts' entities, one entry per entity.
+    entities: list[dict[str, Any]] = Field(sa_column=Column(JsonColumn, nullable=False))
+    first_alert_at: datetime = Field(sa_type=DateTime(timezone=True))
+    last_alert_at: datetime = Field(sa_type=DateTime(timezone=True))
+    created_at: datetime = _timestamp(index=True)
+    updated_at: datetime = _timestamp()
+
+
+class IncidentCounter(SQLModel, table=True):
+    """The last incident number given out in a workspace. Its row is also the lock that the
+    workspace's alert ingestions take turns on (store/incidents.py)."""
+
+    __tablename__ = "incident_counter"
+
+    workspace_id: str = Field(
+        sa_column=Column(
+            String(36), ForeignKey("workspace.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    last_number: int
+
+
+class IncidentUpdate(SQLModel):
+    """What PATCH /api/v1/incidents/{id} takes: the fields to change. Only owner may be null
+    (nobody owns the incident); closing needs a classification."""
+
+    model_config = STRICT
+
+    title: str | None = Field(default=None, min_length=1, max_length=TITLE_LENGTH)
+    description: str | None = Field(default=None, max_length=ALERT_DESCRIPTION_LENGTH)
+    severity: SeverityField | None = None
+    status: StatusField | None = None
+    classification: ClassificationField | None = None
+    classification_comment: str | None = Field(default=None, max_length=COMMENT_LENGTH)
+    owner: str | None = Field(default=None, min_length=1, max_length=NAME_LENGTH)
+    labels: list[Label] | None = Field(default=None, max_length=MAX_LABELS)
+
+    @field_validator(
+        "title",
+        "description",
+        "severity",
+        "status",
+        "classification",
+        "classification_comment",
+        "labels",
+    )
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("may not be null")
+        return value
+
+
+class IncidentSummary(IncidentBase):
+    id: str
+    workspace_id: str
+    severity: Severity
+    status: Status
+    classification: Classification | None
+    labels: list[str]
+    first_alert_at: UtcDatetime
+    last_alert_at: UtcDatetime
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
+
+
+class IncidentComment(SQLModel, table=True):
+    """A comment on an incident: plain text, stored and returned as it was written."""
+
+    __tablename__ = "incident_comment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: str = Field(
+        sa_column=Column(
+            String(36), ForeignKey("incident.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    # No foreign key: a comment keeps its author's name after the account is gone.
+    author_id: str | None = Field(default=None, max_length=36)
+    author_name: str = Field(max_length=100)
+    text: str = Field(sa_type=Text)
+    created_at: datetime = _timestamp()
+
+
+class CommentCreate(SQLModel):
+    model_config = STRICT
+
+    text: str = Field(min_length=1, max_length=COMMENT_LENGTH)
+
+
+class CommentPublic(SQLModel):
+    id: int
+    incident_id: str
+    author_id: str | None
+    author_name: str
+    text: str
+    created_at: UtcDatetime
+
+
+class CommentPage(SQLModel):
+    data: list[CommentPublic]
+    total: int
+    next: str | None
+
+
+class IncidentPublic(IncidentSummary):
+    entities: list[EntityPublic]
+    alerts: list[AlertSummary]
+    comments: list[CommentPublic]
+
+
+class IncidentPage(SQLModel):
+    data: list[IncidentSummary]
+    total: int
+    next: str | None
+
+
+class ExternalIncidentCreate(SQLModel):
+    """An incident another SIEM made (Microsoft Sentinel: incidents/sentinel.py reads its
+    payload into this shape). It is one incident here with all its alerts, and delivering it
+    again updates that incident."""
+
+    model_config = STRICT
+
+    external_id: str = Field(min_length=1, max_length=EXTERNAL_ID_LENGTH)
+    external_number: int | None = None
+    fields: IncidentUpdate
+    """What a delivery sets and a re-delivery updates: title, severity, status..."""
+    rule_name: str = Field(max_length=NAME_LENGTH)
+    first_activity: AwareDatetime | None = None
+    last_activity: AwareDatetime | None = None
+    entities: list[EntityCreate] = Field(default_factory=list)
+    """The incident's own entities, besides its alerts'."""
+    alerts: list[AlertCreate] = Field(default_factory=list)
+
+
+class ExternalIncidentReceived(SQLModel):
+    incident: IncidentPublic
+    created: bool
+
+
+class AlertGroupingRuleBase(SQLModel):
+    rule_name: str = Field(min_length=1, max_length=NAME_LENGTH)
+    action: str = Field(max_length=16)
+    entity_match: str = Field(default=EntityMatch.ANY, max_length=8)
+    time_window: str = Field(default=DEFAULT_TIME_WINDOW, max_length=32)
+
+
+class AlertGroupingRule(AlertGroupingRuleBase, table=True):
+    """How the alerts of one source rule become incidents, in one workspace. A rule without a
+    row gives each alert an incident of its own."""
+
+    __tablename__ = "alert_grouping_rule"
+
+    workspace_id: str = Field(
+        sa_column=Column(
+            String(36), ForeignKey("workspace.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    rule_name: str = Field(primary_key=True, max_length=NAME_LENGTH)
+    updated_at: datetime = _timestamp()
+
+
+class AlertGroupingRuleCreate(AlertGroupingRuleBase):
+    """What PUT /api/v1/alert-grouping-rules takes: the whole rule, created or replaced."""
+
+    model_config = STRICT
+
+    action: GroupingAction
+    entity_match: EntityMatch = EntityMatch.ANY
+
+    @field_validator("time_window")
+    @classmethod
+    def _window_in_range(cls, window: str) -> str:
+        seconds = duration_seconds(window)
+        if not MIN_GROUPING_WINDOW <= seconds <= MAX_GROUPING_WINDOW:
+            raise ValueError("the window is from 5 minutes (PT5M) to 7 days (P7D)")
+        return window
+
+
+class AlertGroupingRulePublic(AlertGroupingRuleBase):
+    workspace_id: str
+    action: GroupingAction
+    entity_match: EntityMatch
+    updated_at: UtcDatetime
+
+
+class AlertGroupingRuleList(SQLModel):
+    data: list[AlertGroupingRulePublic]
+    total: int
+
+
+class AutomationRuleBody(SQLModel):
+    """What POST and PUT /api/v1/automation-rules take; automation.rules.RULE_SCHEMA checks it
+    (every problem at once, with its path) before this model reads it."""
+
+    name: str
+    order: int = 500
+    enabled: bool = True
+    expires_at: AwareDatetime | None = None
+    trigger: str
+    conditions: dict[str, Any] | None = None
+    actions: list[dict[str, Any]]
+
+
+class AutomationRule(SQLModel, table=True):
+    __tablename__ = "automation_rule"
+    __table_args__ = (Index("ix_automation_rule_trigger", "workspace_id", "trigger", "enabled"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    workspace_id: str = Field(
+        sa_column=Column(String(36), ForeignKey("workspace.id", ondelete="CASCADE"), nullable=False)
+    )
+    name: str = Field(max_length=200)
+    order: int = 500
+    enabled: bool = True
+    expires_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    trigger: str = Field(max_length=32)
+    conditions: dict[str, Any] | None = Field(default=None, sa_column=Column(JsonColumn))
+    actions: list[dict[str, Any]] = Field(sa_column=Column(JsonColumn, nullable=False))
+    created_at: datetime = _timestamp()
+    updated_at: datetime = _timestamp()
+
+
+class AutomationRulePublic(SQLModel):
+    id: str
+    workspace_id: str
+    name: str
+    order: int
+    enabled: bool
+    expires_at: UtcDatetime | None
+    trigger: str
+    conditions: dict[str, Any] | None
+    actions: list[dict[str, Any]]
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
+
+
+class AutomationRuleList(SQLModel):
+    data: list[AutomationRulePublic]
+    total: int
+
+
+class AutomationEvent(SQLModel, table=True):
+    """An incident or alert event automation rules answer, written in the same transaction as
+    the event itself: a server that dies before the rules ran runs them when it starts again.
+    `outcome` is what the rules did (the incident's automation timeline)."""
+
+    __tablename__ = "automation_event"
+    __table_args__ = (Index("ix_automation_event_pending", "done_at"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    workspace_id: str = Field(
+        sa_column=Column(String(36), ForeignKey("workspace.id", ondelete="CASCADE"), nullable=False)
+    )
+    trigger: str = Field(max_length=32)
+    incident_id: str | None = Field(default=None, max_length=36, index=True)
+    alert_id: str | None = Field(default=None, max_length=36)
+    # For incident updates: what the conditions read before the change (`changed`).
+    previous: dict[str, Any] | None = Field(default=None, sa_column=Column(JsonColumn))
+    outcome: list[dict[str, Any]] | None = Field(default=None, sa_column=Column(JsonColumn))
+    created_at: datetime = _timestamp()
+    done_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class AutomationEventPublic(SQLModel):
+    id: str
+    trigger: str
+    incident_id: str | None
+    alert_id: str | None
+    outcome: list[dict[str, Any]] | None
+    created_at: UtcDatetime
+    done_at: UtcDatetime | None

@@ -63,6 +63,8 @@ class NewRun:
     created_at: datetime
     resubmitted_from: str | None = None
     started_by: str | None = None
+    incident_id: str | None = None
+    alert_id: str | None = None
 
 
 # Built once: building a Core statement costs more than executing it on SQLite.
@@ -276,9 +278,15 @@ def list_runs(
     trigger_type: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    incident_id: str | None = None,
+    alert_id: str | None = None,
 ) -> tuple[Sequence[Run], int]:
     """Runs newest first, filtered; and how many match in all."""
     conditions: list[ColumnElement[bool]] = [col(Run.workspace_id).in_(workspace_ids)]
+    if incident_id is not None:
+        conditions.append(col(Run.incident_id) == incident_id)
+    if alert_id is not None:
+        conditions.append(col(Run.alert_id) == alert_id)
     if playbook_id is not None:
         conditions.append(col(Run.playbook_id) == playbook_id)
     if status is not None:

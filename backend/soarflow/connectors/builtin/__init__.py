@@ -1,4 +1,4 @@
-"""Built-in actions written in Python, for the `core` connector.
+"""Built-in actions written in Python, for the `core`, `email` and `soarflow` connectors.
 
 Each is a function `(inputs, connection, context) -> output`, called with inputs whose
 expressions the runtime has already evaluated. Only modules under this package may be named by
@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import requests
 
@@ -17,14 +17,36 @@ from soarflow.connectors.http import ActionFailed
 from soarflow.security.outbound import OutboundPolicy
 
 
+class IncidentDesk(Protocol):
+    """soarflow's incidents as the `soarflow` connector's actions reach them (the store, in the
+    server). Incidents come back as playbooks see them (incidents.payload); an unknown incident
+    raises LookupError, a change the incident refuses raises ValueError."""
+
+    def incident(self, workspace_id: str, incident_id: str) -> dict[str, Any]: ...
+
+    def alerts(self, workspace_id: str, incident_id: str) -> list[dict[str, Any]]: ...
+
+    def update(
+        self, workspace_id: str, incident_id: str, changes: Mapping[str, Any], run_id: str
+    ) -> dict[str, Any]: ...
+
+    def comment(
+        self, workspace_id: str, incident_id: str, text: str, run_id: str
+    ) -> dict[str, Any]: ...
+
+
 @dataclass(frozen=True)
 class ActionContext:
-    """What a built-in action may use besides its inputs: the guarded outbound session, and the
-    policy behind it for protocols other than HTTP (SMTP)."""
+    """What a built-in action may use besides its inputs: the guarded outbound session, the
+    policy behind it for protocols other than HTTP (SMTP), the run it acts for and, in the
+    server, soarflow's own incidents."""
 
     session: requests.Session
     idempotency_key: str | None = None
     policy: OutboundPolicy = field(default_factory=OutboundPolicy)
+    workspace_id: str = ""
+    run_id: str = ""
+    incidents: IncidentDesk | None = None
 
 
 PythonAction = Callable[[Mapping[str, Any], Mapping[str, Any], ActionContext], Any]

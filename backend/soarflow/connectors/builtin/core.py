@@ -1,4 +1,5 @@
-"""The `core` connector's actions: compose, parse JSON, join, select, tables, HTTP request."""
+"""The `core` connector's actions: compose, parse JSON, join, select, tables, HTTP request,
+webhook response."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import csv
 import html
 import io
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,6 +25,25 @@ from soarflow.connectors.http import (
 
 # Spreadsheet programs run cells that start with these as formulas (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Headers a playbook may not answer a webhook call with: hop-by-hop ones (RFC 9110 7.6.1) belong
+# to the connection, not the message; Set-Cookie would plant cookies on soarflow's own origin;
+# Content-Length is the server's to compute.
+REFUSED_RESPONSE_HEADERS = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "proxy-connection",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+        "set-cookie",
+        "content-length",
+    }
+)
+HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 
 
 def compose(
@@ -131,3 +152,33 @@ def http_request(
             "http_error", f"{method} {request.shown_url} answered {status}", status=status
         )
     return {"status": status, "headers": dict(headers), "body": decode_body(headers, raw)}
+
+
+def response(
+    inputs: Mapping[str, Any], _connection: Mapping[str, Any], _context: ActionContext
+) -> dict[str, Any]:
+    """The answer to the webhook call that started the run; the webhook endpoint sends it."""
+    status = inputs.get("status_code", 200)
+    if isinstance(status, bool) or not isinstance(status, int) or not 200 <= status <= 599:
+        raise ActionFailed("invalid_status", f"the status code is 200 to 599, not {status!r}")
+    headers = {str(name): str(value) for name, value in (inputs.get("headers") or {}).items()}
+    for name, value in headers.items():
+        refusal = response_header_refusal(name, value)
+        if refusal:
+            raise ActionFailed("forbidden_header", refusal, header=name)
+    return {
+        "status_code": status,
+        "headers": headers,
+        "body": inputs.get("body"),
+    }
+
+
+def response_header_refusal(name: str, value: str) -> str | None:
+    """Why a header may not go into a webhook's answer, or None when it may."""
+    if not HEADER_NAME.match(name):
+        return f"'{name}' is not a valid header name"
+    if name.lower() in REFUSED_RESPONSE_HEADERS:
+        return f"a webhook response may not set the {name} header"
+    if any(character in value for character in "\r\n\x00"):
+        return f"the {name} header's value holds a line break or NUL"
+    return None
