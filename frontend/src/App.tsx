@@ -3,8 +3,14 @@ import { onSessionEnded, toApiError } from "./api";
 import type { ApiError } from "./api";
 import { SESSION_ENDED_NOTICE, fetchMe, signOut, userLabel } from "./auth";
 import type { User } from "./auth";
+import { AutomationPage } from "./automation/AutomationPage";
+import { RuleEditorPage } from "./automation/RuleEditorPage";
 import { Brand } from "./Brand";
 import { ErrorMessage } from "./ErrorMessage";
+import { AlertsPage } from "./incidents/AlertsPage";
+import { AppNav } from "./AppNav";
+import { IncidentPage } from "./incidents/IncidentPage";
+import { IncidentsPage } from "./incidents/IncidentsPage";
 import { Link } from "./Link";
 import { PlaybooksPage } from "./playbooks/PlaybooksPage";
 import { PLAYBOOKS_PATH, parseRoute, usePathname } from "./router";
@@ -126,6 +132,7 @@ function SignedInApp({ user, onSignedOut }: { user: User; onSignedOut: () => voi
           <Link to={PLAYBOOKS_PATH} className="brand-link">
             <Brand />
           </Link>
+          <AppNav route={route} />
           <div className="user-menu">
             <span className="user-menu__name" title={`Signed in as ${user.name}`}>
               {userLabel(user)}
@@ -155,6 +162,13 @@ function SignedInApp({ user, onSignedOut }: { user: User; onSignedOut: () => voi
             <DesignerPage key={route.playbookId} playbookId={route.playbookId} />
           </Suspense>
         )}
+        {route.page === "incidents" && <IncidentsPage />}
+        {route.page === "incident" && (
+          <IncidentPage key={route.incidentId} incidentId={route.incidentId} userName={user.name} />
+        )}
+        {route.page === "alerts" && <AlertsPage />}
+        {route.page === "automation" && <AutomationPage />}
+        {route.page === "automation-rule" && <RuleEditorPage key={route.ruleId ?? "new"} ruleId={route.ruleId} />}
         {route.page === "not-found" && <NotFound />}
       </main>
     </div>

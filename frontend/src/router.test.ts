@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { designerPath, parseRoute } from "./router";
+import { automationRulePath, designerPath, incidentPath, parseRoute } from "./router";
 
 describe("parseRoute", () => {
   it("knows the playbooks list and the designer of a playbook", () => {
@@ -17,5 +17,21 @@ describe("parseRoute", () => {
     expect(parseRoute("/playbooks")).toEqual({ page: "not-found" });
     expect(parseRoute("/nope/1/2")).toEqual({ page: "not-found" });
     expect(parseRoute("/playbooks/%E0%A4%A")).toEqual({ page: "not-found" });
+  });
+
+  it("knows the incidents, alerts and automation pages", () => {
+    expect(parseRoute("/incidents")).toEqual({ page: "incidents" });
+    expect(parseRoute("/incidents/")).toEqual({ page: "incidents" });
+    expect(parseRoute("/incidents/inc_1")).toEqual({ page: "incident", incidentId: "inc_1" });
+    expect(parseRoute("/alerts")).toEqual({ page: "alerts" });
+    expect(parseRoute("/automation")).toEqual({ page: "automation" });
+    expect(parseRoute("/automation/new")).toEqual({ page: "automation-rule", ruleId: null });
+    expect(parseRoute("/automation/r_1")).toEqual({ page: "automation-rule", ruleId: "r_1" });
+    expect(parseRoute("/incidents/a/b")).toEqual({ page: "not-found" });
+  });
+
+  it("reads back the ids incidentPath and automationRulePath write", () => {
+    expect(parseRoute(incidentPath("a b/c"))).toEqual({ page: "incident", incidentId: "a b/c" });
+    expect(parseRoute(automationRulePath("x/y"))).toEqual({ page: "automation-rule", ruleId: "x/y" });
   });
 });

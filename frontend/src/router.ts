@@ -3,20 +3,43 @@
 
 import { useSyncExternalStore } from "react";
 
-export type Route = { page: "playbooks" } | { page: "designer"; playbookId: string } | { page: "not-found" };
+export type Route =
+  | { page: "playbooks" }
+  | { page: "designer"; playbookId: string }
+  | { page: "incidents" }
+  | { page: "incident"; incidentId: string }
+  | { page: "alerts" }
+  | { page: "automation" }
+  /** The form of one automation rule; a null id is a new rule. */
+  | { page: "automation-rule"; ruleId: string | null }
+  | { page: "not-found" };
+
+/** The one path segment after a prefix (`/incidents/<id>`), decoded; null if the path is another. */
+function segmentAfter(prefix: string, path: string): string | null {
+  if (!path.startsWith(prefix)) return null;
+  const rest = path.slice(prefix.length);
+  if (rest === "" || rest.includes("/")) return null;
+  try {
+    return decodeURIComponent(rest);
+  } catch {
+    return null;
+  }
+}
 
 /** The page a path shows. */
 export function parseRoute(pathname: string): Route {
   const path = pathname.replace(/\/+$/, "") || "/";
   if (path === "/") return { page: "playbooks" };
-  const designer = /^\/playbooks\/([^/]+)$/.exec(path);
-  if (designer !== null) {
-    try {
-      return { page: "designer", playbookId: decodeURIComponent(designer[1] as string) };
-    } catch {
-      return { page: "not-found" };
-    }
-  }
+  if (path === INCIDENTS_PATH) return { page: "incidents" };
+  if (path === ALERTS_PATH) return { page: "alerts" };
+  if (path === AUTOMATION_PATH) return { page: "automation" };
+  if (path === NEW_AUTOMATION_RULE_PATH) return { page: "automation-rule", ruleId: null };
+  const playbookId = segmentAfter("/playbooks/", path);
+  if (playbookId !== null) return { page: "designer", playbookId };
+  const incidentId = segmentAfter(`${INCIDENTS_PATH}/`, path);
+  if (incidentId !== null) return { page: "incident", incidentId };
+  const ruleId = segmentAfter(`${AUTOMATION_PATH}/`, path);
+  if (ruleId !== null) return { page: "automation-rule", ruleId };
   return { page: "not-found" };
 }
 
@@ -25,6 +48,23 @@ export function designerPath(playbookId: string): string {
 }
 
 export const PLAYBOOKS_PATH = "/";
+export const INCIDENTS_PATH = "/incidents";
+export const ALERTS_PATH = "/alerts";
+export const AUTOMATION_PATH = "/automation";
+export const NEW_AUTOMATION_RULE_PATH = "/automation/new";
+
+export function incidentPath(incidentId: string): string {
+  return `${INCIDENTS_PATH}/${encodeURIComponent(incidentId)}`;
+}
+
+export function automationRulePath(ruleId: string): string {
+  return `${AUTOMATION_PATH}/${encodeURIComponent(ruleId)}`;
+}
+
+/** A run's own page (not built yet: the link is there for when it is). */
+export function runPath(runId: string): string {
+  return `/runs/${encodeURIComponent(runId)}`;
+}
 
 // pushState fires no event of its own; this one tells subscribers the path changed.
 const NAVIGATED = "soarflow:navigated";

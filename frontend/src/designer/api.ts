@@ -246,7 +246,7 @@ export function newPlaybookDocument(name: string): PlaybookDocument {
   return {
     format: FORMAT,
     name,
-    trigger: { id: "start", type: "soarflow.manual" },
+    trigger: { id: "start", type: "core.manual" },
     nodes: [],
     edges: [],
     layout: { start: { x: 0, y: 0 } },

@@ -12,7 +12,7 @@ function playbook(document: PlaybookDocument, version = 1): Playbook {
 }
 
 function fresh(): PlaybookDocument {
-  return { format: FORMAT, name: "Test", trigger: { id: "start", type: "soarflow.manual" }, nodes: [], edges: [] };
+  return { format: FORMAT, name: "Test", trigger: { id: "start", type: "core.manual" }, nodes: [], edges: [] };
 }
 
 function loaded(document: PlaybookDocument = fresh()) {

@@ -63,7 +63,7 @@ describe("addNode", () => {
   });
 
   it("names control nodes after their kind and never reuses the trigger's id", () => {
-    const document: PlaybookDocument = { format: FORMAT, name: "x", trigger: { id: "scope", type: "soarflow.manual" } };
+    const document: PlaybookDocument = { format: FORMAT, name: "x", trigger: { id: "scope", type: "core.manual" } };
     expect(addNode(document, { kind: "scope" }).id).toBe("scope_2");
     expect(addNode(document, { kind: "foreach", items: "{{ [] }}" }).id).toBe("foreach");
   });

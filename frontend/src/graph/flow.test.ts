@@ -147,7 +147,7 @@ describe("toFlow", () => {
   it("puts steps that run in parallel side by side", () => {
     const document: PlaybookDocument = {
       ...empty(),
-      trigger: { id: "t", type: "soarflow.manual" },
+      trigger: { id: "t", type: "core.manual" },
       nodes: [
         { id: "a", kind: "action", action: "x.a" },
         { id: "b", kind: "action", action: "x.b" },
@@ -254,7 +254,7 @@ describe("fromFlow", () => {
       JSON.stringify({
         format: "soarflow.playbook/v1",
         name: "Prototype names",
-        trigger: { id: "constructor", type: "soarflow.manual" },
+        trigger: { id: "constructor", type: "core.manual" },
         nodes: [
           { id: "__proto__", kind: "scope" },
           { id: "toString", kind: "action", action: "x.y", parent: "__proto__", branch: "body" },

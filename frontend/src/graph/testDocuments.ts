@@ -152,7 +152,7 @@ export function broken(): PlaybookDocument {
   return {
     format: FORMAT,
     name: "Broken draft",
-    trigger: { id: "start", type: "soarflow.manual" },
+    trigger: { id: "start", type: "core.manual" },
     nodes: [
       { id: "a", kind: "action", action: "x.y" },
       { id: "lost", kind: "action", parent: "nowhere", branch: "body", action: "x.y" },

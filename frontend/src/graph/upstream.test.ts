@@ -41,7 +41,7 @@ describe("upstreamSteps", () => {
     const document: PlaybookDocument = {
       format: FORMAT,
       name: "Poll",
-      trigger: { id: "t", type: "soarflow.manual" },
+      trigger: { id: "t", type: "core.manual" },
       nodes: [
         { id: "submit", kind: "action", action: "sandbox.submit" },
         { id: "wait", kind: "until", condition: ALWAYS },
