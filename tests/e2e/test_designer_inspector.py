@@ -239,3 +239,54 @@ def _body(response: Response) -> str:
         return response.text()
     except Error:  # a response without a body (204, a redirect) has nothing to leak
         return ""
+
+
+def test_trigger_settings_schedule_manual_inputs_and_webhook(
+    server: Server, signed_in_page: Page
+) -> None:
+    """The trigger's own settings: a schedule's cron and time zone from the generated form, a
+    manual trigger's inputs as a JSON Schema that become dynamic fields, and a webhook's URL
+    and signing secret."""
+    page = signed_in_page
+    page.get_by_role("button", name="New playbook").click()
+    expect(page).to_have_url(re.compile(r"/playbooks/[^/]+$"))
+    playbook_id = page.url.rsplit("/", 1)[1]
+    expect(page.get_by_text("Saved · v1")).to_be_visible()
+    inspector = page.get_by_test_id("inspector")
+    _node(page, "start").click()
+
+    inspector.get_by_label("Starts when").select_option(label="On a schedule")
+    params = inspector.get_by_test_id("trigger-params")
+    params.get_by_test_id("field-cron").get_by_role("textbox").fill("30 2 * * MON-FRI")
+    params.get_by_test_id("field-time_zone").get_by_role("textbox").fill("Europe/Berlin")
+    _screenshot(page, "trigger-schedule")
+    stored = _save(page, server, playbook_id, 2)
+    assert stored["trigger"]["params"] == {"cron": "30 2 * * MON-FRI", "time_zone": "Europe/Berlin"}
+
+    inspector.get_by_label("Starts when").select_option(label="When run by hand")
+    schema = {"type": "object", "required": ["ip"], "properties": {"ip": {"type": "string"}}}
+    inspector.get_by_test_id("trigger-param-inputs").get_by_role("textbox").fill(json.dumps(schema))
+    stored = _save(page, server, playbook_id, 3)
+    assert stored["trigger"] == {"id": "start", "type": "core.manual", "params": {"inputs": schema}}
+    # A step after this trigger is offered the inputs as fields.
+    probe = {
+        **stored,
+        "nodes": [
+            {"id": "note", "kind": "action", "action": "core.compose", "inputs": {"value": 1}}
+        ],
+        "edges": [{"source": "start", "target": "note"}],
+    }
+    fields = _api(server, "/api/v1/playbooks/fields", {"document": probe, "node_id": "note"})[
+        "fields"
+    ]
+    assert "{{ trigger.ip }}" in {field["expression"] for field in fields}
+
+    inspector.get_by_label("Starts when").select_option(label="When a webhook is called")
+    expect(inspector.get_by_text("Save the playbook to get its webhook URL.")).to_be_visible()
+    _save(page, server, playbook_id, 4)
+    panel = inspector.get_by_test_id("webhook-panel")
+    url = panel.get_by_role("textbox").input_value()
+    assert re.fullmatch(rf"{re.escape(server.url)}/api/v1/hooks/[A-Za-z0-9_-]{{16,}}", url), url
+    panel.get_by_role("button", name="Make a signing secret").click()
+    expect(panel.get_by_test_id("webhook-secret")).to_have_text(re.compile(r"^whsec_"))
+    _screenshot(page, "trigger-webhook")

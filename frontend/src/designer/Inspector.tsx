@@ -6,6 +6,7 @@ import { PickerNodeContext } from "./DynamicFields";
 import { ExpressionInput } from "./ExpressionText";
 import { cleanInputs, sameJson } from "./formSchema";
 import { InputsForm } from "./InputsForm";
+import { TriggerParams } from "./TriggerSettings";
 import type { Manifest, ManifestAction } from "./api";
 import { actionInfo, triggerTitle } from "./labels";
 import { loadManifest } from "./controller";
@@ -136,6 +137,7 @@ function TriggerSettings() {
           ))}
         </select>
       </label>
+      <TriggerParams key={trigger.type} trigger={trigger} />
     </div>
   );
 }

@@ -74,10 +74,19 @@ export interface ManifestConnection {
   testable: boolean;
 }
 
+/** A trigger's settings: what its `params` may hold (a cron, a webhook's signing...). */
+export interface ManifestTrigger {
+  id: string;
+  title: string;
+  description: string;
+  params: JsonObject;
+}
+
 export interface Manifest {
   id: string;
   name: string;
   actions: ManifestAction[];
+  triggers: ManifestTrigger[];
   /** Null when the connector's actions need no credentials. */
   connection: ManifestConnection | null;
 }
@@ -189,10 +198,21 @@ function parseManifestConnection(body: JsonObject): ManifestConnection | null {
 export function parseManifest(body: unknown): Manifest {
   if (!isObject(body)) fail("response", "an object", body);
   const actions = Array.isArray(body["actions"]) ? body["actions"] : [];
+  const triggers = Array.isArray(body["triggers"]) ? body["triggers"] : [];
   return {
     id: readString(body, "id", "response"),
     name: readString(body, "name", "response"),
     connection: parseManifestConnection(body),
+    triggers: triggers.map((trigger, index) => {
+      const path = `response.triggers[${index}]`;
+      if (!isObject(trigger)) fail(path, "an object", trigger);
+      return {
+        id: readString(trigger, "id", path),
+        title: readString(trigger, "title", path),
+        description: typeof trigger["description"] === "string" ? trigger["description"] : "",
+        params: isObject(trigger["params"]) ? readObject(trigger, "params", path) : {},
+      };
+    }),
     actions: actions.map((action, index) => {
       const path = `response.actions[${index}]`;
       if (!isObject(action)) fail(path, "an object", action);
@@ -340,4 +360,33 @@ export function testConnection(connectionId: string): Promise<Connection> {
 export function conflictVersion(details: JsonObject): number | null {
   const value = details["current_version"];
   return typeof value === "number" && Number.isInteger(value) && value > 0 ? value : null;
+}
+
+/** Where a webhook playbook is called; the secret only when it has just been made. */
+export interface Webhook {
+  url: string;
+  signature: string;
+  secretSet: boolean;
+  secret: string | null;
+}
+
+export function parseWebhook(body: unknown): Webhook {
+  if (!isObject(body)) fail("response", "an object", body);
+  return {
+    url: readString(body, "url", "response"),
+    signature: readString(body, "signature", "response"),
+    secretSet: readBoolean(body, "secret_set", "response"),
+    secret: typeof body["secret"] === "string" ? body["secret"] : null,
+  };
+}
+
+export function fetchWebhook(playbookId: string, signal?: AbortSignal): Promise<Webhook> {
+  return apiRequest(`${PLAYBOOKS_URL}/${encodeURIComponent(playbookId)}/webhook`, { parse: parseWebhook, signal });
+}
+
+export function rotateWebhookSecret(playbookId: string): Promise<Webhook> {
+  return apiRequest(`${PLAYBOOKS_URL}/${encodeURIComponent(playbookId)}/webhook/rotate`, {
+    method: "POST",
+    parse: parseWebhook,
+  });
 }
