@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import uuid
@@ -17,6 +18,7 @@ from sqlalchemy.engine import Engine, make_url
 from soarflow.api.extensions import db_session
 from soarflow.app import create_app
 from soarflow.config import REPO_ROOT, Settings
+from soarflow.connectors.registry import ConnectorRegistry
 from soarflow.security.credentials import hash_password
 from soarflow.security.roles import Role
 from soarflow.store import access
@@ -118,6 +120,13 @@ def connectors_dir() -> Path:
     return REPO_ROOT / "connectors"
 
 
+@functools.cache
+def loaded_registry(directory: Path) -> ConnectorRegistry:
+    """The shipped connectors, loaded once for the whole run: a registry does not change once
+    loaded, and loading takes a second. Folders a test writes have paths of their own."""
+    return ConnectorRegistry.load(directory)
+
+
 @pytest.fixture
 def app(database_url: str, tmp_path: Path, connectors_dir: Path) -> Iterator[Flask]:
     frontend = tmp_path / "frontend"
@@ -133,7 +142,7 @@ def app(database_url: str, tmp_path: Path, connectors_dir: Path) -> Iterator[Fla
         # A manual run goes to its end (or first wait) inside the request that starts it.
         executor="inline",
     )
-    app = create_app(settings, catalog=FIXTURE_CATALOG)
+    app = create_app(settings, catalog=FIXTURE_CATALOG, registry=loaded_registry(connectors_dir))
     app.config["TESTING"] = True
     yield app
     if "soarflow.scheduler" in app.extensions:

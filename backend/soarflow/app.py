@@ -45,11 +45,17 @@ SECURITY_HEADERS = {
 }
 
 
-def create_app(settings: Settings | None = None, *, catalog: ActionCatalog | None = None) -> Flask:
+def create_app(
+    settings: Settings | None = None,
+    *,
+    catalog: ActionCatalog | None = None,
+    registry: ConnectorRegistry | None = None,
+) -> Flask:
     """Build the app; playbooks are checked against the connectors under
-    settings.connectors_dir unless another catalog is given."""
+    settings.connectors_dir unless another catalog is given. A registry already loaded from
+    that folder may be handed in (tests build hundreds of apps over one folder)."""
     settings = settings or Settings.from_env()
-    registry = ConnectorRegistry.load(settings.connectors_dir)
+    registry = registry or ConnectorRegistry.load(settings.connectors_dir)
     for problem in registry.problems:
         log.warning("connector manifest problem: %s", problem)
     app = Flask(__name__, static_folder=None)
