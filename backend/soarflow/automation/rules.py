@@ -13,6 +13,8 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
+from soarflow.incidents import Severity
+
 TRIGGERS = ("incident_created", "incident_updated", "alert_created")
 # The playbook trigger each rule trigger hands its subject to.
 PLAYBOOK_TRIGGER = {
@@ -20,8 +22,6 @@ PLAYBOOK_TRIGGER = {
     "incident_updated": "soarflow.incident_updated",
     "alert_created": "soarflow.alert_created",
 }
-SEVERITIES = ("informational", "low", "medium", "high")
-STATUSES = ("new", "active", "closed")
 PROPERTIES = (
     "severity",
     "status",
@@ -90,7 +90,7 @@ def _group(depth: int) -> dict[str, Any]:
 ACTION_FIELDS: dict[str, dict[str, Any]] = {
     "run_playbook": {"playbook_id": {"type": "string", "minLength": 1, "maxLength": 36}},
     "change_status": {"status": {"enum": ["new", "active"]}},
-    "change_severity": {"severity": {"enum": list(SEVERITIES)}},
+    "change_severity": {"severity": {"enum": [severity.value for severity in Severity]}},
     "assign_owner": {"owner": {"type": "string", "minLength": 1, "maxLength": 200}},
     "add_label": {"label": {"type": "string", "minLength": 1, "maxLength": 100}},
 }

@@ -7,8 +7,8 @@ import { useLoad } from "../incidents/useLoad";
 import { Link } from "../Link";
 import { TrashIcon } from "../playbooks/icons";
 import { NEW_AUTOMATION_RULE_PATH, automationRulePath, navigate } from "../router";
-import { changeRule, fetchRules } from "./api";
-import { DeleteRuleDialog } from "./DeleteRuleDialog";
+import { ConfirmDelete } from "../ConfirmDelete";
+import { changeRule, deleteRule, fetchRules } from "./api";
 import { Chevron } from "./Chevron";
 import type { AutomationRule } from "./rules";
 import { actionText, conditionsText, isExpired, reorder, sortRules } from "./rules";
@@ -169,14 +169,20 @@ export function AutomationPage() {
           </div>
         ))}
       {deleting !== null && (
-        <DeleteRuleDialog
-          rule={deleting}
+        <ConfirmDelete
+          name={deleting.name}
+          action="Delete rule"
+          remove={() => deleteRule(deleting.id)}
           onCancel={() => setDeleting(null)}
           onDeleted={() => {
             setDeleting(null);
             rules.reload();
           }}
-        />
+          testId="delete-rule-dialog"
+        >
+          The rule stops running at once. Its playbooks and the incidents it changed stay as they are. This cannot be
+          undone; disable the rule instead to keep it for later.
+        </ConfirmDelete>
       )}
     </section>
   );

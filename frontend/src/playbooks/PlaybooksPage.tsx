@@ -6,7 +6,8 @@ import type { Workspace } from "../auth";
 import { ErrorMessage } from "../ErrorMessage";
 import { playbookCountText } from "../format";
 import { PLAYBOOKS_PATH, navigate, useSearch } from "../router";
-import { DeleteDialog } from "./DeleteDialog";
+import { ConfirmDelete } from "../ConfirmDelete";
+import { deletePlaybook } from "../designer/api";
 import { usePlaybookList, useWorkspaces } from "./data";
 import { HeaderActions } from "./HeaderActions";
 import type { ActionFailure } from "./HeaderActions";
@@ -94,7 +95,15 @@ export function PlaybooksPage() {
           <EmptyState />
         ))}
       {deleting !== null && (
-        <DeleteDialog playbook={deleting} onCancel={() => setDeleting(null)} onDeleted={deleted} />
+        <ConfirmDelete
+          name={deleting.name}
+          action="Delete playbook"
+          remove={() => deletePlaybook(deleting.id)}
+          onCancel={() => setDeleting(null)}
+          onDeleted={deleted}
+        >
+          The playbook and all its saved versions are deleted. This cannot be undone.
+        </ConfirmDelete>
       )}
     </section>
   );
