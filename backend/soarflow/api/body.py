@@ -139,3 +139,12 @@ def _check_text(text: str, path: JsonPath) -> None:
 def model_response(model: BaseModel) -> Response:
     """A public shape as the JSON response body (dates as ISO 8601 text)."""
     return jsonify(model.model_dump(mode="json"))
+
+
+def conditional_response(model: BaseModel) -> Response:
+    """As model_response, with an ETag; 304 and no body when the caller has that one already,
+    so polling a run that has not moved costs no transfer."""
+    response = model_response(model)
+    response.add_etag()
+    response.make_conditional(request)
+    return response

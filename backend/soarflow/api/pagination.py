@@ -39,8 +39,8 @@ class PageRequest:
 
 def page_request() -> PageRequest:
     return PageRequest(
-        offset=_integer("offset", default=0, low=0, high=10**9),
-        limit=_integer("limit", default=DEFAULT_LIMIT, low=1, high=MAX_LIMIT),
+        offset=integer_parameter("offset", default=0, low=0, high=10**9),
+        limit=integer_parameter("limit", default=DEFAULT_LIMIT, low=1, high=MAX_LIMIT),
     )
 
 
@@ -82,7 +82,7 @@ def time_parameter(name: str) -> datetime | None:
     return moment.astimezone(UTC)
 
 
-def _integer(name: str, *, default: int, low: int, high: int) -> int:
+def integer_parameter(name: str, *, default: int, low: int, high: int) -> int:
     raw = request.args.get(name)
     if raw is None:
         return default

@@ -248,5 +248,6 @@ def _runs(subject: _Subject) -> Response:
         incident_id=subject.incident_id,
         alert_id=subject.alert_id,
     )
-    data = [RunSummary.of(run) for run in rows]
+    names = run_repo.run_names(db_session(), rows)
+    data = [RunSummary.of(run, names) for run in rows]
     return model_response(RunPage(data=data, total=total, next=page.next_url(total)))

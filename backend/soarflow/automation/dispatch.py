@@ -136,6 +136,7 @@ class Automation:
             run_id=run_id,
             incident_id=subject.incident.id if subject.incident is not None else None,
             alert_id=subject.alert.id if subject.alert is not None else None,
+            rule_id=rule.id,
         )
         return {"run_id": self.submit(request)}
 

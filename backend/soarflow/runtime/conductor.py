@@ -329,11 +329,23 @@ class Turn:
             deadline = step.state.get("deadline")
             step.status, step.error = "waiting", dict(result.error)
             step.state["retry_at"] = retry_at
+            self._log_attempt(step, result.error)
             self.state.in_flight.discard(step.key)
             self.set_wake(step, retry_at if deadline is None else min(retry_at, deadline))
             self.touch(step)
             return
         self.finish(step, "failed", error=result.error)
+
+    def _log_attempt(self, step: Step, error: Mapping[str, Any]) -> None:
+        """Keep an attempt that will be retried for the trace; the last attempt is the step."""
+        step.state.setdefault("attempt_log", []).append(
+            {
+                "attempt": step.attempts,
+                "started_at": step.state.get("attempt_started_at", step.started_at),
+                "ended_at": self.now,
+                "error": dict(error),
+            }
+        )
 
     def wake(self, step: Step) -> None:
         deadline = step.state.get("deadline")
@@ -344,6 +356,7 @@ class Turn:
         elif step.state.pop("retry_at", None) is not None:
             step.status = "running"
             step.attempts += 1
+            step.state["attempt_started_at"] = self.now
             self.set_wake(step, deadline)
             self.touch(step)
             self.dispatch(step)

@@ -70,6 +70,8 @@ class RunRequest:
     # What the run is about, for the incident's or alert's runs tab.
     incident_id: str | None = None
     alert_id: str | None = None
+    # The automation rule that started the run.
+    rule_id: str | None = None
 
 
 class Runner:
@@ -128,6 +130,7 @@ class Runner:
             request.started_by,
             request.incident_id,
             request.alert_id,
+            request.rule_id,
         )
         state = RunState(run_id, request.trigger, variables, context, request.workspace_id)
         active = _Active(state, conductor, new=new, driving=True)

@@ -115,6 +115,8 @@ class Run(SQLModel, table=True):
     # What the run is about, when it is about an incident or an alert (its runs tab).
     incident_id: str | None = Field(default=None, max_length=36, index=True)
     alert_id: str | None = Field(default=None, max_length=36, index=True)
+    # The automation rule that started the run, when one did.
+    rule_id: str | None = Field(default=None, max_length=36)
 
 
 class Step(SQLModel, table=True):
@@ -478,13 +480,22 @@ class WebhookAccepted(SQLModel):
     run_id: str
 
 
-def _moment(seconds: float | None) -> datetime | None:
+def moment(seconds: float | None) -> datetime | None:
     return None if seconds is None else datetime.fromtimestamp(seconds, UTC)
+
+
+class RunNames(SQLModel):
+    """What the ids on a run are called, looked up once for a page of runs."""
+
+    playbooks: dict[str, str] = Field(default_factory=dict)
+    users: dict[str, str] = Field(default_factory=dict)
+    rules: dict[str, str] = Field(default_factory=dict)
 
 
 class RunSummary(SQLModel):
     id: str
     playbook_id: str
+    playbook_name: str | None
     playbook_version: int
     workspace_id: str
     status: str
@@ -492,17 +503,41 @@ class RunSummary(SQLModel):
     error: dict[str, Any] | None
     resubmitted_from: str | None
     started_by: str | None
+    started_by_name: str | None
+    rule_id: str | None
+    rule_name: str | None
     incident_id: str | None
     alert_id: str | None
     created_at: UtcDatetime
     started_at: datetime | None
     ended_at: datetime | None
+    duration_ms: int | None
 
     @classmethod
-    def of(cls, run: Run) -> RunSummary:
+    def of(cls, run: Run, names: RunNames | None = None) -> RunSummary:
+        names = names or RunNames()
+        duration = None
+        if run.started_at is not None and run.ended_at is not None:
+            duration = round((run.ended_at - run.started_at) * 1000)
         return cls.model_validate(
-            run, update={"started_at": _moment(run.started_at), "ended_at": _moment(run.ended_at)}
+            run,
+            update={
+                "playbook_name": names.playbooks.get(run.playbook_id),
+                "started_by_name": names.users.get(run.started_by or ""),
+                "rule_name": names.rules.get(run.rule_id or ""),
+                "started_at": moment(run.started_at),
+                "ended_at": moment(run.ended_at),
+                "duration_ms": duration,
+            },
         )
+
+
+class AttemptPublic(SQLModel):
+    attempt: int
+    status: str
+    started_at: datetime | None
+    ended_at: datetime | None
+    error: dict[str, Any] | None
 
 
 class StepPublic(SQLModel):
@@ -513,32 +548,108 @@ class StepPublic(SQLModel):
     output: Any
     error: dict[str, Any] | None
     attempts: int
+    attempt_log: list[AttemptPublic]
+    # Loops only: how many iterations the loop has (foreach) or has begun (until).
+    iterations: int | None
     started_at: datetime | None
     ended_at: datetime | None
     wake_at: datetime | None
 
     @classmethod
     def of(cls, step: Step) -> StepPublic:
+        state = step.state or {}
         return cls.model_validate(
             step,
             update={
-                "started_at": _moment(step.started_at),
-                "ended_at": _moment(step.ended_at),
-                "wake_at": _moment(step.wake_at),
+                "attempt_log": _attempt_log(step, state),
+                "iterations": _iteration_count(state),
+                "started_at": moment(step.started_at),
+                "ended_at": moment(step.ended_at),
+                "wake_at": moment(step.wake_at),
             },
         )
+
+
+def _attempt_log(step: Step, state: dict[str, Any]) -> list[AttemptPublic]:
+    """Each attempt of an action step: the ones retried (kept by the conductor), then the last,
+    which is the step itself."""
+    if not step.attempts:
+        return []
+    earlier = [
+        AttemptPublic(
+            attempt=entry["attempt"],
+            status="failed",
+            started_at=moment(entry["started_at"]),
+            ended_at=moment(entry["ended_at"]),
+            error=entry["error"],
+        )
+        for entry in state.get("attempt_log", [])
+    ]
+    retrying = "retry_at" in state
+    last = AttemptPublic(
+        attempt=step.attempts,
+        status=step.status,
+        started_at=moment(state.get("attempt_started_at", step.started_at)),
+        ended_at=moment(step.ended_at),
+        error=step.error,
+    )
+    return earlier if retrying else [*earlier, last]
+
+
+def _iteration_count(state: dict[str, Any]) -> int | None:
+    if "count" in state:
+        return int(state["count"])
+    if "pass" in state:
+        return int(state["pass"]) + 1
+    return None
 
 
 class RunPublic(RunSummary):
     trigger: Any
     variables: dict[str, Any]
+    # The first steps in the order they were made; `steps_next` pages through the rest.
     steps: list[StepPublic]
+    steps_total: int
+    steps_next: str | None
 
 
 class RunPage(SQLModel):
     data: list[RunSummary]
     total: int
     next: str | None
+
+
+class StepPage(SQLModel):
+    data: list[StepPublic]
+    total: int
+    next: str | None
+
+
+class IterationPublic(SQLModel):
+    index: int
+    # not_reached for an iteration that has not begun.
+    status: str
+    started_at: datetime | None
+    ended_at: datetime | None
+
+
+class IterationPage(SQLModel):
+    loop: str
+    data: list[IterationPublic]
+    total: int
+    next: str | None
+
+
+class RunDay(SQLModel):
+    date: str
+    counts: dict[str, int]
+    p50_ms: int | None
+    p95_ms: int | None
+
+
+class RunStats(SQLModel):
+    playbook_id: str
+    days: list[RunDay]
 
 
 class RunStarted(SQLModel):

@@ -18,7 +18,7 @@ from sqlmodel import Session, col
 from sqlmodel import select as select_model
 
 from soarflow.runtime.state import RunState, Step
-from soarflow.store.models import Playbook, PlaybookVersion, Run
+from soarflow.store.models import AutomationRule, Playbook, PlaybookVersion, Run, RunNames, User
 from soarflow.store.models import Step as StepRow
 
 RUN: Table = Run.__table__  # type: ignore[attr-defined]
@@ -65,6 +65,7 @@ class NewRun:
     started_by: str | None = None
     incident_id: str | None = None
     alert_id: str | None = None
+    rule_id: str | None = None
 
 
 # Built once: building a Core statement costs more than executing it on SQLite.
@@ -316,3 +317,102 @@ def run_steps(session: Session, *, run_id: str) -> Sequence[StepRow]:
     return session.exec(
         select_model(StepRow).where(col(StepRow.run_id) == run_id).order_by(col(StepRow.id))
     ).all()
+
+
+def count_steps(session: Session, *, run_id: str) -> int:
+    query = select_model(func.count()).select_from(StepRow).where(col(StepRow.run_id) == run_id)
+    return session.exec(query).one()
+
+
+def steps_page(session: Session, *, run_id: str, offset: int, limit: int) -> Sequence[StepRow]:
+    """Steps in the order they were made."""
+    return session.exec(
+        select_model(StepRow)
+        .where(col(StepRow.run_id) == run_id)
+        .order_by(col(StepRow.id))
+        .offset(offset)
+        .limit(limit)
+    ).all()
+
+
+def frame_steps(session: Session, *, run_id: str, frame: str) -> Sequence[StepRow]:
+    """The steps of one loop iteration (`each_ip[2]/`), or of no loop (`""`): at most one per
+    node, whatever the size of the run."""
+    key = col(StepRow.key)
+    return session.exec(
+        select_model(StepRow)
+        .where(
+            col(StepRow.run_id) == run_id,
+            _key_begins_with(frame),
+            func.substr(key, len(frame) + 1).not_like("%/%"),
+        )
+        .order_by(col(StepRow.id))
+    ).all()
+
+
+def loop_step(session: Session, *, run_id: str, key: str) -> StepRow | None:
+    return session.exec(
+        select_model(StepRow).where(col(StepRow.run_id) == run_id, col(StepRow.key) == key)
+    ).first()
+
+
+def iteration_steps(
+    session: Session, *, run_id: str, loop_key: str
+) -> Sequence[tuple[str, str, float | None, float | None]]:
+    """Key, status and times of every step inside a loop's iterations, nested ones included."""
+    rows = session.exec(
+        select_model(
+            col(StepRow.key), col(StepRow.status), col(StepRow.started_at), col(StepRow.ended_at)
+        ).where(
+            col(StepRow.run_id) == run_id,
+            _key_begins_with(loop_key + "["),
+        )
+    ).all()
+    return [tuple(row) for row in rows]  # type: ignore[misc]
+
+
+def _key_begins_with(prefix: str) -> ColumnElement[bool]:
+    """Compared, not matched with LIKE: SQLite's LIKE ignores case, and node ids (`each`,
+    `Each`) do not."""
+    return func.substr(col(StepRow.key), 1, len(prefix)) == prefix
+
+
+def run_names(session: Session, runs: Sequence[Run]) -> RunNames:
+    playbook_ids = {run.playbook_id for run in runs}
+    user_ids = {run.started_by for run in runs if run.started_by}
+    rule_ids = {run.rule_id for run in runs if run.rule_id}
+    return RunNames(
+        playbooks=_names(session, Playbook, playbook_ids),
+        users=_user_names(session, user_ids),
+        rules=_names(session, AutomationRule, rule_ids),
+    )
+
+
+def _names(session: Session, model: Any, ids: set[str]) -> dict[str, str]:
+    if not ids:
+        return {}
+    rows = session.exec(select_model(model.id, model.name).where(model.id.in_(ids))).all()
+    return {row[0]: row[1] for row in rows}
+
+
+def _user_names(session: Session, ids: set[str]) -> dict[str, str]:
+    if not ids:
+        return {}
+    rows = session.exec(
+        select_model(col(User.id), col(User.name), col(User.display_name)).where(
+            col(User.id).in_(ids)
+        )
+    ).all()
+    return {user_id: display or name for user_id, name, display in rows}
+
+
+def run_times(
+    session: Session, *, playbook_id: str, since: datetime
+) -> Sequence[tuple[datetime, str, float | None, float | None]]:
+    """Creation time, status and start and end of each run of a playbook since a moment."""
+    rows = session.exec(
+        select_model(
+            col(Run.created_at), col(Run.status), col(Run.started_at), col(Run.ended_at)
+        ).where(col(Run.playbook_id) == playbook_id, col(Run.created_at) >= since)
+    ).all()
+    return [tuple(row) for row in rows]  # type: ignore[misc]
