@@ -13,7 +13,10 @@ import { IncidentPage } from "./incidents/IncidentPage";
 import { IncidentsPage } from "./incidents/IncidentsPage";
 import { Link } from "./Link";
 import { PlaybooksPage } from "./playbooks/PlaybooksPage";
+import { PlaybookRunsPage } from "./runs/PlaybookRunsPage";
+import { RunsPage } from "./runs/RunsPage";
 import { PLAYBOOKS_PATH, parseRoute, usePathname } from "./router";
+import type { Route } from "./router";
 import { SignInPage } from "./SignIn";
 
 // The designer (React Flow, forms, layout) is most of the code: loaded when first opened.
@@ -26,6 +29,13 @@ function loadDesigner(): Promise<DesignerModule> {
   });
 }
 const LazyDesignerPage = lazy(() => loadDesigner().then((module) => ({ default: module.DesignerPage })));
+// The run view draws the playbook with the designer's canvas, so it shares the designer's chunk.
+const LazyRunPage = lazy(() => import("./runs/RunPage").then((module) => ({ default: module.RunPage })));
+
+/** Pages drawn edge to edge under a slim header: the canvas needs the room. */
+function isFullWidth(page: Route["page"]): boolean {
+  return page === "designer" || page === "run";
+}
 
 // A designer URL opened directly: its code loads while the session is checked, and the page is
 // drawn once both are there. Through Suspense, React would hold the page back another 300 ms
@@ -126,7 +136,7 @@ function SignedInApp({ user, onSignedOut }: { user: User; onSignedOut: () => voi
   };
 
   return (
-    <div className={route.page === "designer" ? "app app--designer" : "app"}>
+    <div className={isFullWidth(route.page) ? "app app--designer" : "app"}>
       <header className="app-header">
         <div className="app-header__inner">
           <Link to={PLAYBOOKS_PATH} className="brand-link">
@@ -143,7 +153,7 @@ function SignedInApp({ user, onSignedOut }: { user: User; onSignedOut: () => voi
           </div>
         </div>
       </header>
-      <main className={route.page === "designer" ? "app-main app-main--full" : "app-main"}>
+      <main className={isFullWidth(route.page) ? "app-main app-main--full" : "app-main"}>
         {signOutError !== null && (
           <div className="notice notice--error notice--page" role="alert">
             <p className="notice__title">Could not sign out</p>
@@ -169,6 +179,19 @@ function SignedInApp({ user, onSignedOut }: { user: User; onSignedOut: () => voi
         {route.page === "alerts" && <AlertsPage />}
         {route.page === "automation" && <AutomationPage />}
         {route.page === "automation-rule" && <RuleEditorPage key={route.ruleId ?? "new"} ruleId={route.ruleId} />}
+        {route.page === "runs" && <RunsPage />}
+        {route.page === "playbook-runs" && <PlaybookRunsPage key={route.playbookId} playbookId={route.playbookId} />}
+        {route.page === "run" && (
+          <Suspense
+            fallback={
+              <p className="designer-message muted" role="status">
+                Loading the run…
+              </p>
+            }
+          >
+            <LazyRunPage key={route.runId} runId={route.runId} />
+          </Suspense>
+        )}
         {route.page === "not-found" && <NotFound />}
       </main>
     </div>

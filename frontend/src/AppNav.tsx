@@ -2,23 +2,28 @@
 // header is slimmer).
 
 import type { MouseEvent } from "react";
-import { ALERTS_PATH, AUTOMATION_PATH, INCIDENTS_PATH, PLAYBOOKS_PATH, navigate } from "./router";
+import { ALERTS_PATH, AUTOMATION_PATH, INCIDENTS_PATH, PLAYBOOKS_PATH, RUNS_PATH, navigate } from "./router";
 import type { Route } from "./router";
 
-type Section = "playbooks" | "incidents" | "alerts" | "automation" | null;
+type Section = "playbooks" | "incidents" | "alerts" | "automation" | "runs" | null;
 
 const SECTIONS: { section: Exclude<Section, null>; label: string; path: string }[] = [
   { section: "playbooks", label: "Playbooks", path: PLAYBOOKS_PATH },
   { section: "incidents", label: "Incidents", path: INCIDENTS_PATH },
   { section: "alerts", label: "Alerts", path: ALERTS_PATH },
   { section: "automation", label: "Automation", path: AUTOMATION_PATH },
+  { section: "runs", label: "Runs", path: RUNS_PATH },
 ];
 
 export function sectionOf(route: Route): Section {
   switch (route.page) {
     case "playbooks":
     case "designer":
+    case "playbook-runs":
       return "playbooks";
+    case "runs":
+    case "run":
+      return "runs";
     case "incidents":
     case "incident":
       return "incidents";

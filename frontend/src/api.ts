@@ -163,6 +163,8 @@ export interface RequestOptions<T> {
    * asking who is signed in, and signing in.
    */
   sessionRequired?: boolean;
+  /** How the browser's HTTP cache takes part; "no-cache" revalidates with the server's ETag. */
+  cache?: RequestCache;
 }
 
 export async function apiRequest<T>(url: string, options: RequestOptions<T>): Promise<T> {
@@ -174,6 +176,7 @@ export async function apiRequest<T>(url: string, options: RequestOptions<T>): Pr
     body: hasBody ? JSON.stringify(options.body) : undefined,
     credentials: "same-origin",
     signal: options.signal,
+    cache: options.cache,
   });
   const body: unknown = response.status === 204 ? undefined : await response.json().catch(() => undefined);
   if (!response.ok) {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  durationText,
   formatDateTime,
   playbookCountText,
   problemCountText,
@@ -84,5 +85,24 @@ describe("relativeTime", () => {
     const iso = ago(30 * 86400);
     expect(relativeTime(iso, now)).toBe(formatDateTime(iso));
     expect(formatDateTime(iso)).not.toMatch(/ago/);
+  });
+});
+
+describe("durationText", () => {
+  it.each([
+    [0, "0 ms"],
+    [850.6, "850 ms"],
+    [999, "999 ms"],
+    [1000, "1.0 s"],
+    [3249, "3.2 s"],
+    [9999, "9.9 s"],
+    [42_900, "42 s"],
+    [60_000, "1 min"],
+    [125_000, "2 min 5 s"],
+    [3_600_000, "1 h"],
+    [3_900_000, "1 h 5 min"],
+    [26 * 3_600_000, "26 h"],
+  ])("says %d ms is %s", (ms, text) => {
+    expect(durationText(ms)).toBe(text);
   });
 });

@@ -53,3 +53,24 @@ export function relativeTime(iso: string, now: Date): string {
   if (magnitude < 7 * DAY) return relativeFormat.format(-Math.round(seconds / DAY), "day");
   return formatDateTime(iso);
 }
+
+const SECOND_MS = 1000;
+const MINUTE_MS = 60 * SECOND_MS;
+const HOUR_MS = 60 * MINUTE_MS;
+
+/**
+ * A duration as a person reads it: "850 ms", "3.2 s", "42 s", "2 min 5 s", "1 h 5 min". Rounded
+ * down, so that a run is never said to have taken longer than it did.
+ */
+export function durationText(ms: number): string {
+  if (ms < SECOND_MS) return `${Math.floor(ms)} ms`;
+  if (ms < 10 * SECOND_MS) return `${(Math.floor(ms / 100) / 10).toFixed(1)} s`;
+  if (ms < MINUTE_MS) return `${Math.floor(ms / SECOND_MS)} s`;
+  if (ms < HOUR_MS) return joined(Math.floor(ms / MINUTE_MS), "min", Math.floor((ms % MINUTE_MS) / SECOND_MS), "s");
+  return joined(Math.floor(ms / HOUR_MS), "h", Math.floor((ms % HOUR_MS) / MINUTE_MS), "min");
+}
+
+// "2 min", not "2 min 0 s".
+function joined(major: number, majorUnit: string, minor: number, minorUnit: string): string {
+  return minor === 0 ? `${major} ${majorUnit}` : `${major} ${majorUnit} ${minor} ${minorUnit}`;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { automationRulePath, designerPath, incidentPath, parseRoute } from "./router";
+import { automationRulePath, designerPath, incidentPath, parseRoute, playbookRunsPath, runPath } from "./router";
 
 describe("parseRoute", () => {
   it("knows the playbooks list and the designer of a playbook", () => {
@@ -33,5 +33,13 @@ describe("parseRoute", () => {
   it("reads back the ids incidentPath and automationRulePath write", () => {
     expect(parseRoute(incidentPath("a b/c"))).toEqual({ page: "incident", incidentId: "a b/c" });
     expect(parseRoute(automationRulePath("x/y"))).toEqual({ page: "automation-rule", ruleId: "x/y" });
+  });
+
+  it("knows the runs, a run and a playbook's runs", () => {
+    expect(parseRoute("/runs")).toEqual({ page: "runs" });
+    expect(parseRoute(runPath("r/1"))).toEqual({ page: "run", runId: "r/1" });
+    expect(parseRoute(playbookRunsPath("p 1"))).toEqual({ page: "playbook-runs", playbookId: "p 1" });
+    expect(parseRoute("/playbooks/runs")).toEqual({ page: "designer", playbookId: "runs" });
+    expect(parseRoute("/runs/a/b")).toEqual({ page: "not-found" });
   });
 });

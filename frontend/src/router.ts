@@ -12,6 +12,11 @@ export type Route =
   | { page: "automation" }
   /** The form of one automation rule; a null id is a new rule. */
   | { page: "automation-rule"; ruleId: string | null }
+  | { page: "runs" }
+  /** A run drawn on its playbook's canvas. */
+  | { page: "run"; runId: string }
+  /** One playbook's runs, with charts of the last 30 days. */
+  | { page: "playbook-runs"; playbookId: string }
   | { page: "not-found" };
 
 /** The one path segment after a prefix (`/incidents/<id>`), decoded; null if the path is another. */
@@ -34,6 +39,13 @@ export function parseRoute(pathname: string): Route {
   if (path === ALERTS_PATH) return { page: "alerts" };
   if (path === AUTOMATION_PATH) return { page: "automation" };
   if (path === NEW_AUTOMATION_RULE_PATH) return { page: "automation-rule", ruleId: null };
+  if (path === RUNS_PATH) return { page: "runs" };
+  const runId = segmentAfter(`${RUNS_PATH}/`, path);
+  if (runId !== null) return { page: "run", runId };
+  if (path.endsWith(PLAYBOOK_RUNS_SUFFIX)) {
+    const ofRuns = segmentAfter("/playbooks/", path.slice(0, -PLAYBOOK_RUNS_SUFFIX.length));
+    if (ofRuns !== null) return { page: "playbook-runs", playbookId: ofRuns };
+  }
   const playbookId = segmentAfter("/playbooks/", path);
   if (playbookId !== null) return { page: "designer", playbookId };
   const incidentId = segmentAfter(`${INCIDENTS_PATH}/`, path);
@@ -52,6 +64,12 @@ export const INCIDENTS_PATH = "/incidents";
 export const ALERTS_PATH = "/alerts";
 export const AUTOMATION_PATH = "/automation";
 export const NEW_AUTOMATION_RULE_PATH = "/automation/new";
+export const RUNS_PATH = "/runs";
+const PLAYBOOK_RUNS_SUFFIX = "/runs";
+
+export function playbookRunsPath(playbookId: string): string {
+  return `${designerPath(playbookId)}${PLAYBOOK_RUNS_SUFFIX}`;
+}
 
 export function incidentPath(incidentId: string): string {
   return `${INCIDENTS_PATH}/${encodeURIComponent(incidentId)}`;
@@ -61,9 +79,9 @@ export function automationRulePath(ruleId: string): string {
   return `${AUTOMATION_PATH}/${encodeURIComponent(ruleId)}`;
 }
 
-/** A run's own page (not built yet: the link is there for when it is). */
+/** A run's own page: a link a reviewer can paste into a ticket. */
 export function runPath(runId: string): string {
-  return `/runs/${encodeURIComponent(runId)}`;
+  return `${RUNS_PATH}/${encodeURIComponent(runId)}`;
 }
 
 // pushState fires no event of its own; this one tells subscribers the path changed.

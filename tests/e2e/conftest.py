@@ -9,7 +9,8 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -110,13 +111,21 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
     The database holds one owner, `alice`, with a password for the UI and a token for the API.
     """
+    with serving_soarflow(tmp_path_factory.mktemp("e2e-server")) as started:
+        yield started
+
+
+@contextmanager
+def serving_soarflow(workdir: Path, extra_env: Mapping[str, str] | None = None) -> Iterator[Server]:
+    """`soarflow serve` on a free port with a new database in `workdir`; `extra_env` adds to its
+    settings (a connectors folder, allowed networks)."""
     if not (FRONTEND_DIR / "index.html").is_file():
         skip_or_fail(f"{FRONTEND_DIR}/index.html is missing; run `make test`, which builds it")
-    workdir = tmp_path_factory.mktemp("e2e-server")
     env = {
         **os.environ,
         "SOARFLOW_DATABASE_URL": f"sqlite:///{workdir / 'soarflow.db'}",
         "SOARFLOW_FRONTEND_DIR": str(FRONTEND_DIR),
+        **(extra_env or {}),
     }
     _soarflow(["db", "upgrade"], env)
     token = _create_user(env)

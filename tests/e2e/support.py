@@ -3,7 +3,10 @@ signing in through the UI the way a person does."""
 
 from __future__ import annotations
 
+import json
+import urllib.request
 from dataclasses import dataclass
+from typing import Any
 
 from playwright.sync_api import Page, expect
 
@@ -33,3 +36,19 @@ def sign_in(page: Page, server: Server) -> None:
     fill_sign_in_form(page, server.username, server.password)
     page.get_by_role("button", name="Sign in", exact=True).click()
     expect(page.get_by_role("heading", name="Playbooks")).to_be_visible()
+
+
+def call_api(
+    server: Server, method: str, path: str, body: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """An API call as the test user, with the token: set-up and checks that bypass the UI."""
+    data = None if body is None else json.dumps(body).encode()
+    headers = server.auth_header()
+    if body is not None:
+        headers["Content-Type"] = "application/json"
+    request = urllib.request.Request(
+        f"{server.url}{path}", data=data, headers=headers, method=method
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        answer: dict[str, Any] = json.load(response)
+        return answer

@@ -3,31 +3,16 @@ trigger, fill in its input, save, and find it all again after a reload."""
 
 from __future__ import annotations
 
-import json
 import re
-import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Locator, Page, expect
 
-from tests.e2e.support import Server
+from tests.e2e.support import Server, call_api
 
 NOT_BEFORE_TRIGGER = "Nothing can run before the trigger"
-
-
-def _api(server: Server, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
-    """An API call as the test user, with the token: what another client of the API would see."""
-    headers = server.auth_header()
-    data = None
-    if body is not None:
-        data = json.dumps(body).encode()
-        headers["Content-Type"] = "application/json"
-    request = urllib.request.Request(f"{server.url}{path}", data=data, headers=headers)
-    with urllib.request.urlopen(request, timeout=10) as response:
-        result: dict[str, Any] = json.load(response)
-        return result
 
 
 def _node(page: Page, node_id: str) -> Locator:
@@ -157,7 +142,7 @@ def test_build_wire_fill_save_and_reload_a_playbook(
     screenshot("designer-after-reload")
     _edit_around_tokens(field)
 
-    stored = _api(server, f"/api/v1/playbooks/{playbook_id}")
+    stored = call_api(server, "GET", f"/api/v1/playbooks/{playbook_id}")
     document = stored["document"]
     assert stored["version"] == 2
     assert document["trigger"] == {"id": "start", "type": "core.manual"}
@@ -172,7 +157,10 @@ def test_build_wire_fill_save_and_reload_a_playbook(
     assert document["edges"] == [{"source": "start", "target": "compose"}]
     assert "compose" in document["layout"]
     assert stored["valid"] is True
-    assert _api(server, "/api/v1/playbooks/validate", document) == {"valid": True, "problems": []}
+    assert call_api(server, "POST", "/api/v1/playbooks/validate", document) == {
+        "valid": True,
+        "problems": [],
+    }
     assert errors == []
 
 
@@ -227,7 +215,7 @@ def _canvas(page: Page) -> list[tuple[str | None, str | None]]:
 def _save(page: Page, server: Server, playbook_id: str, version: int) -> dict[str, Any]:
     page.keyboard.press("Control+s")
     expect(page.get_by_text(f"Saved · v{version}")).to_be_visible()
-    stored = _api(server, f"/api/v1/playbooks/{playbook_id}")
+    stored = call_api(server, "GET", f"/api/v1/playbooks/{playbook_id}")
     assert stored["version"] == version
     document: dict[str, Any] = stored["document"]
     return document
@@ -239,7 +227,7 @@ def test_copy_paste_a_container_and_undo_redo_exactly(
     page = signed_in_page
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    created = _api(server, "/api/v1/playbooks", _enrich_document())
+    created = call_api(server, "POST", "/api/v1/playbooks", _enrich_document())
     playbook_id = created["id"]
     original = created["document"]
     page.goto(f"{server.url}/playbooks/{playbook_id}")
@@ -319,7 +307,7 @@ def test_edge_run_after_statuses(
     server: Server, signed_in_page: Page, screenshot: Callable[[str], Path]
 ) -> None:
     page = signed_in_page
-    created = _api(server, "/api/v1/playbooks", _enrich_document())
+    created = call_api(server, "POST", "/api/v1/playbooks", _enrich_document())
     playbook_id = created["id"]
     page.goto(f"{server.url}/playbooks/{playbook_id}")
     edge = page.locator('.react-flow__edge[data-id="describe->note"]')
@@ -515,7 +503,7 @@ def test_draw_the_virustotal_enrichment_playbook(
     expect(page.get_by_text("Saved · v2")).to_be_visible()
     screenshot("designer-enrichment-after-reload")
 
-    stored = _api(server, f"/api/v1/playbooks/{playbook_id}")
+    stored = call_api(server, "GET", f"/api/v1/playbooks/{playbook_id}")
     document = stored["document"]
     assert stored["version"] == 2
     assert document["trigger"]["type"] == "soarflow.incident_created"
@@ -547,7 +535,10 @@ def test_draw_the_virustotal_enrichment_playbook(
     assert set(document["layout"]) == {"start", "foreach", "get_ip_report", "add_incident_comment"}
     # Valid as it is: the validator asks for no connection on a step.
     assert stored["valid"] is True
-    assert _api(server, "/api/v1/playbooks/validate", document) == {"valid": True, "problems": []}
+    assert call_api(server, "POST", "/api/v1/playbooks/validate", document) == {
+        "valid": True,
+        "problems": [],
+    }
     assert errors == []
 
 
@@ -564,7 +555,7 @@ def _drag_by(page: Page, start: Locator, dx: float, dy: float) -> None:
 
 
 def _placement(server: Server, playbook_id: str, node_id: str) -> tuple[str | None, str | None]:
-    stored = _api(server, f"/api/v1/playbooks/{playbook_id}")["document"]
+    stored = call_api(server, "GET", f"/api/v1/playbooks/{playbook_id}")["document"]
     node = next(node for node in stored["nodes"] if node["id"] == node_id)
     return node.get("parent"), node.get("branch")
 
@@ -573,7 +564,7 @@ def test_drag_a_step_out_of_its_loop_and_back_in(
     server: Server, signed_in_page: Page, screenshot: Callable[[str], Path]
 ) -> None:
     page = signed_in_page
-    created = _api(server, "/api/v1/playbooks", _enrich_document())
+    created = call_api(server, "POST", "/api/v1/playbooks", _enrich_document())
     playbook_id = created["id"]
     page.goto(f"{server.url}/playbooks/{playbook_id}")
     loop, note = _node(page, "each"), _node(page, "note")

@@ -11,8 +11,8 @@ from urllib.parse import urlsplit
 
 from playwright.sync_api import Error, Locator, Page, Response, expect
 
-from tests.e2e.support import Server
-from tests.e2e.test_designer import _api, _node, _pick, _save
+from tests.e2e.support import Server, call_api
+from tests.e2e.test_designer import _node, _pick, _save
 
 SCREENSHOTS = Path("/tmp")
 API_KEY = "vt-key-5f0c1a9e-never-shown-again"
@@ -57,7 +57,7 @@ def _triage_document() -> dict[str, Any]:
 
 
 def _open(page: Page, server: Server, document: dict[str, Any]) -> str:
-    created = _api(server, "/api/v1/playbooks", document)
+    created = call_api(server, "POST", "/api/v1/playbooks", document)
     page.goto(f"{server.url}/playbooks/{created['id']}")
     expect(page.get_by_text("Saved · v1")).to_be_visible()
     playbook_id: str = created["id"]
@@ -135,8 +135,11 @@ def test_build_a_condition_with_a_nested_any_group(server: Server, signed_in_pag
             },
         ]
     }
-    assert _api(server, f"/api/v1/playbooks/{playbook_id}")["valid"] is True
-    assert _api(server, "/api/v1/playbooks/validate", document) == {"valid": True, "problems": []}
+    assert call_api(server, "GET", f"/api/v1/playbooks/{playbook_id}")["valid"] is True
+    assert call_api(server, "POST", "/api/v1/playbooks/validate", document) == {
+        "valid": True,
+        "problems": [],
+    }
 
     # Removing the group's rules one by one removes the emptied group with the last.
     _rule(inspector, "1.1").get_by_role("button", name="Remove this rule").click()
@@ -152,8 +155,9 @@ def test_create_a_connection_in_place_and_choose_it(server: Server, signed_in_pa
     page.on("pageerror", lambda error: errors.append(str(error)))
     answers: list[Response] = []
     page.on("response", lambda answer: answers.append(answer))
-    _api(
+    call_api(
         server,
+        "POST",
         "/api/v1/connections",
         {"connector": "virustotal", "name": "vt-main", "fields": {"api_key": "older-key"}},
     )
@@ -211,7 +215,7 @@ def test_create_a_connection_in_place_and_choose_it(server: Server, signed_in_pa
     document = _save(page, server, playbook_id, 2)
     lookup = next(node for node in document["nodes"] if node["id"] == "lookup")
     assert lookup["connection"] == "vt-soc"
-    connections = _api(server, "/api/v1/connections?connector=virustotal")
+    connections = call_api(server, "GET", "/api/v1/connections?connector=virustotal")
     assert [(c["name"], c["secret_fields_set"]) for c in connections["data"]] == [
         ("vt-main", ["api_key"]),
         ("vt-soc", ["api_key"]),
@@ -226,8 +230,8 @@ def test_create_a_connection_in_place_and_choose_it(server: Server, signed_in_pa
     assert creations == [409, 201]
     seen = [
         json.dumps(connections),
-        json.dumps(_api(server, f"/api/v1/connections/{created['id']}")),
-        json.dumps(_api(server, f"/api/v1/playbooks/{playbook_id}")),
+        json.dumps(call_api(server, "GET", f"/api/v1/connections/{created['id']}")),
+        json.dumps(call_api(server, "GET", f"/api/v1/playbooks/{playbook_id}")),
         *(_body(answer) for answer in answers if "/api/" in answer.url),
     ]
     assert not any(API_KEY in text for text in seen)
@@ -276,9 +280,9 @@ def test_trigger_settings_schedule_manual_inputs_and_webhook(
         ],
         "edges": [{"source": "start", "target": "note"}],
     }
-    fields = _api(server, "/api/v1/playbooks/fields", {"document": probe, "node_id": "note"})[
-        "fields"
-    ]
+    fields = call_api(
+        server, "POST", "/api/v1/playbooks/fields", {"document": probe, "node_id": "note"}
+    )["fields"]
     assert "{{ trigger.ip }}" in {field["expression"] for field in fields}
 
     inspector.get_by_label("Starts when").select_option(label="When a webhook is called")

@@ -4,36 +4,18 @@ the comment the playbook wrote; and make an automation rule that labels new inci
 
 from __future__ import annotations
 
-import json
-import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.support import Server
+from tests.e2e.support import Server, call_api
 from tests.incident_support import alert_body
 
 COMMENT = "Checked by soarflow"
 # Long enough for a playbook of one step on a test machine that is busy.
 RUN_TIMEOUT_MS = 20_000
-
-
-def _call(
-    server: Server, method: str, path: str, body: dict[str, Any] | None = None
-) -> dict[str, Any]:
-    """An API call as the test user, with the token: set-up and checks that bypass the UI."""
-    data = None if body is None else json.dumps(body).encode()
-    headers = server.auth_header()
-    if body is not None:
-        headers["Content-Type"] = "application/json"
-    request = urllib.request.Request(
-        f"{server.url}{path}", data=data, headers=headers, method=method
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        answer: dict[str, Any] = json.load(response)
-        return answer
 
 
 def _commenting_playbook(server: Server, name: str) -> str:
@@ -53,17 +35,17 @@ def _commenting_playbook(server: Server, name: str) -> str:
         ],
         "edges": [{"source": "incident", "target": "comment"}],
     }
-    created = _call(server, "POST", "/api/v1/playbooks", document)
+    created = call_api(server, "POST", "/api/v1/playbooks", document)
     assert created["valid"], created["problems"]
-    _call(server, "POST", f"/api/v1/playbooks/{created['id']}/enable")
+    call_api(server, "POST", f"/api/v1/playbooks/{created['id']}/enable")
     return str(created["id"])
 
 
 def _incident_from_alert(server: Server, **changes: Any) -> dict[str, Any]:
     """The incident a new alert opens."""
-    ingested = _call(server, "POST", "/api/v1/alerts", alert_body(**changes))
+    ingested = call_api(server, "POST", "/api/v1/alerts", alert_body(**changes))
     assert ingested["incident_id"] is not None, ingested
-    return _call(server, "GET", f"/api/v1/incidents/{ingested['incident_id']}")
+    return call_api(server, "GET", f"/api/v1/incidents/{ingested['incident_id']}")
 
 
 def _open_section(page: Page, name: str) -> None:
@@ -115,7 +97,7 @@ def test_runs_a_playbook_on_an_incident_and_follows_the_run(
     expect(run_row).to_contain_text("Manual")
     # The tab asks again while the run has not ended.
     expect(run_row.get_by_test_id("run-status")).to_have_text("Succeeded", timeout=RUN_TIMEOUT_MS)
-    [run] = _call(server, "GET", f"/api/v1/incidents/{incident['id']}/runs")["data"]
+    [run] = call_api(server, "GET", f"/api/v1/incidents/{incident['id']}/runs")["data"]
     assert (run["playbook_id"], run["trigger_type"]) == (playbook_id, "manual")
     expect(run_row.get_by_role("link", name="Open run")).to_have_attribute(
         "href", f"/runs/{run['id']}"
@@ -186,7 +168,7 @@ def test_triage_changes_severity_owner_labels_and_closes_with_a_classification(
     expect(dialog).to_have_count(0)
     expect(page.locator(".incident-header").get_by_test_id("status")).to_have_text("Closed")
 
-    stored = _call(server, "GET", f"/api/v1/incidents/{incident['id']}")
+    stored = call_api(server, "GET", f"/api/v1/incidents/{incident['id']}")
     assert (stored["severity"], stored["owner"], stored["labels"]) == ("high", server.username, [])
     assert (stored["status"], stored["classification"]) == ("closed", "false_positive")
     assert stored["classification_comment"] == "A red-team exercise"
@@ -228,7 +210,7 @@ def test_an_automation_rule_made_in_the_form_labels_new_high_incidents(
     expect(row).to_contain_text("Severity equals High")
     expect(row).to_contain_text("Add label “vip”")
     expect(row.get_by_test_id("rule-status")).to_have_text("Enabled")
-    [rule] = _call(server, "GET", "/api/v1/automation-rules")["data"]
+    [rule] = call_api(server, "GET", "/api/v1/automation-rules")["data"]
     assert rule["conditions"] == {
         "all": [{"property": "severity", "operator": "equals", "values": ["high"]}]
     }
@@ -237,10 +219,10 @@ def test_an_automation_rule_made_in_the_form_labels_new_high_incidents(
     toggle = row.get_by_test_id("rule-enable-toggle")
     toggle.click()
     expect(row.get_by_test_id("rule-status")).to_have_text("Disabled")
-    assert _call(server, "GET", f"/api/v1/automation-rules/{rule['id']}")["enabled"] is False
+    assert call_api(server, "GET", f"/api/v1/automation-rules/{rule['id']}")["enabled"] is False
     toggle.click()
     expect(row.get_by_test_id("rule-status")).to_have_text("Enabled")
-    assert _call(server, "GET", f"/api/v1/automation-rules/{rule['id']}")["enabled"] is True
+    assert call_api(server, "GET", f"/api/v1/automation-rules/{rule['id']}")["enabled"] is True
     screenshot("ui-automation-list")
 
     incident = _incident_from_alert(
@@ -267,7 +249,7 @@ def test_the_rule_form_shows_the_servers_refusal_next_to_the_action(
         "nodes": [],
         "edges": [],
     }
-    _call(server, "POST", "/api/v1/playbooks", document)
+    call_api(server, "POST", "/api/v1/playbooks", document)
     page.goto(f"{server.url}/automation/new")
     page.get_by_label("Name").fill("Run the wrong playbook")
     page.get_by_test_id("condition-row").get_by_role("button", name="Remove this condition").click()
@@ -291,7 +273,7 @@ def test_rules_move_up_and_down_and_are_deleted_after_a_confirmation(
     playbook_id = _alert_playbook(server)
     for name in ["Reorder first", "Reorder second", "Reorder third"]:
         # Equal orders run by name: moving one must change orders, not only swap them.
-        _call(
+        call_api(
             server,
             "POST",
             "/api/v1/automation-rules",
@@ -316,7 +298,7 @@ def test_rules_move_up_and_down_and_are_deleted_after_a_confirmation(
     expect(rows.nth(0)).to_contain_text("Reorder third")
     names = [
         rule["name"]
-        for rule in _call(server, "GET", "/api/v1/automation-rules")["data"]
+        for rule in call_api(server, "GET", "/api/v1/automation-rules")["data"]
         if rule["name"].startswith("Reorder")
     ]
     assert names == ["Reorder third", "Reorder first", "Reorder second"]
@@ -338,7 +320,7 @@ def _alert_playbook(server: Server) -> str:
         "nodes": [],
         "edges": [],
     }
-    return str(_call(server, "POST", "/api/v1/playbooks", document)["id"])
+    return str(call_api(server, "POST", "/api/v1/playbooks", document)["id"])
 
 
 def test_alerts_list_filters_by_severity_and_links_to_the_incident(

@@ -1,6 +1,6 @@
 import { versionText } from "../format";
 import { Link } from "../Link";
-import { PLAYBOOKS_PATH } from "../router";
+import { PLAYBOOKS_PATH, playbookRunsPath } from "../router";
 import { useReactFlow } from "@xyflow/react";
 import { FIT_VIEW_OPTIONS } from "./Canvas";
 import { arrange, save, toggleEnabled } from "./controller";
@@ -17,6 +17,7 @@ export function Toolbar() {
   const saving = useDesigner((state) => state.saving);
   const version = useDesigner((state) => state.version);
   const enabled = useDesigner((state) => state.enabled);
+  const playbookId = useDesigner((state) => state.playbookId);
   const canUndo = useDesigner((state) => state.history.past.length > 0);
   const canRedo = useDesigner((state) => state.history.future.length > 0);
   const { fitView } = useReactFlow();
@@ -38,6 +39,14 @@ export function Toolbar() {
         {statusText(dirty, saving, version)}
       </span>
       <div className="designer-toolbar__actions">
+        {playbookId !== null && (
+          <>
+            <Link to={playbookRunsPath(playbookId)} className="button button--toolbar button--link">
+              Runs
+            </Link>
+            <span className="designer-toolbar__divider" aria-hidden="true" />
+          </>
+        )}
         <button
           type="button"
           className="button button--toolbar"

@@ -2,6 +2,7 @@
 // IncidentSummary, IncidentPublic, AlertSummary, CommentPublic, RunSummary), read from untrusted
 // JSON, and the words the pages show for their coded values.
 
+import { durationText } from "../format";
 import {
   fail,
   isObject,
@@ -328,12 +329,5 @@ export const parseCommentBody = (body: unknown): Comment => parseComment(body, "
 export function runDuration(startedAt: string | null, endedAt: string | null, now: Date): string {
   if (startedAt === null) return "";
   const end = endedAt === null ? now.getTime() : Date.parse(endedAt);
-  const ms = Math.max(0, end - Date.parse(startedAt));
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  const seconds = ms / 1000;
-  if (seconds < 10) return `${(Math.floor(seconds * 10) / 10).toFixed(1)} s`;
-  if (seconds < 60) return `${Math.floor(seconds)} s`;
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 60) return `${minutes} min ${Math.floor(seconds % 60)} s`;
-  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+  return durationText(Math.max(0, end - Date.parse(startedAt)));
 }

@@ -5,7 +5,7 @@ import type { Workspace } from "../auth";
 import { setPlaybookEnabled } from "../designer/api";
 import { formatDateTime, relativeTime, triggerLabel, validationText, versionText } from "../format";
 import { Link } from "../Link";
-import { designerPath } from "../router";
+import { designerPath, playbookRunsPath } from "../router";
 import { duplicatePlaybook, exportPlaybook } from "./actions";
 import { CopyIcon, DownloadIcon, TrashIcon } from "./icons";
 import { PLAYBOOK_ENABLE, PLAYBOOK_WRITE, allows, findWorkspace } from "./listing";
@@ -146,7 +146,12 @@ function PlaybookRow({ playbook, workspaces, showWorkspace, highlighted, now, ha
         <td className={playbook.valid ? "validation validation--ok" : "validation validation--warn"}>
           {validationText(playbook.valid, playbook.problemCount)}
         </td>
-        <td className="num">{playbook.runsCount.toLocaleString()}</td>
+        <td className="num">
+          <Link to={playbookRunsPath(playbook.id)} className="text-link">
+            {playbook.runsCount.toLocaleString()}
+            <span className="visually-hidden"> runs of {playbook.name}</span>
+          </Link>
+        </td>
         <td className="cell-updated">
           <time dateTime={playbook.updatedAt} title={formatDateTime(playbook.updatedAt)}>
             {relativeTime(playbook.updatedAt, now)}
