@@ -59,6 +59,7 @@ bench: $(BIN)/soarflow frontend/dist/index.html $(CHROMIUM)
 	$(BIN)/python -m bench.validate
 	$(BIN)/python -m bench.runtime
 	$(BIN)/python -m bench.canvas
+	$(BIN)/python -m bench.run_view
 
 clean:
 	rm -rf $(VENV) frontend/node_modules frontend/dist var test-results

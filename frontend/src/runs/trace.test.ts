@@ -106,12 +106,13 @@ describe("frames", () => {
 });
 
 describe("what the canvas shows", () => {
-  it("opens a loop at its first failed iteration, else the latest begun, else the first", () => {
+  it("opens a loop at its first failed iteration, else while it runs the latest begun, else the first", () => {
     const at = (index: number, status: Iteration["status"]): Iteration => ({ index, status, startedAt: null, endedAt: null });
     const page = [at(0, "succeeded"), at(1, "running"), at(2, "not_reached")];
-    expect(defaultIteration([], [])).toBe(0);
-    expect(defaultIteration([], page)).toBe(1);
-    expect(defaultIteration([at(4, "failed"), at(9, "failed")], page)).toBe(4);
+    expect(defaultIteration([], [], true)).toBe(0);
+    expect(defaultIteration([], page, true)).toBe(1);
+    expect(defaultIteration([], page, false)).toBe(0);
+    expect(defaultIteration([at(4, "failed"), at(9, "failed")], page, true)).toBe(4);
   });
 
   it("highlights an edge the run went along", () => {

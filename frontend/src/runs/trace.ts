@@ -140,10 +140,10 @@ export function stepDuration(step: StepTrace, now: number): number | null {
   return end === null ? null : Math.max(0, end - Date.parse(step.startedAt));
 }
 
-/** The iteration a loop shows before the reviewer picks one: the first that failed, else the
- * latest that began (so a running loop is followed round), else the first. */
-export function defaultIteration(failed: readonly Iteration[], page: readonly Iteration[]): number {
-  const begun = page.filter((iteration) => iteration.status !== "not_reached");
+/** The iteration a loop shows before the reviewer picks one: the first that failed; while the
+ * loop runs, the latest that began (so it is followed round); else the first. */
+export function defaultIteration(failed: readonly Iteration[], page: readonly Iteration[], running: boolean): number {
+  const begun = running ? page.filter((iteration) => iteration.status !== "not_reached") : [];
   return failed[0]?.index ?? begun[begun.length - 1]?.index ?? 0;
 }
 

@@ -6,7 +6,7 @@
 import { useStore } from "zustand";
 import { createStore } from "zustand/vanilla";
 import type { PlaybookDocument } from "../graph/document";
-import { choose, defaultIteration, framesToShow, isLoop, stepsByNode } from "./trace";
+import { choose, defaultIteration, framesToShow, isLoop, isUnfinished, stepsByNode } from "./trace";
 import type { Iteration, Selections, StepTrace } from "./trace";
 import { ITERATION_PAGE, fetchFrame, fetchIterations, fetchRun } from "./traceApi";
 import type { IterationList, RunDetail } from "./traceApi";
@@ -164,7 +164,7 @@ export async function refreshTrace(signal: AbortSignal): Promise<void> {
         ]);
         iterations.set(step.key, { page, offset, failed });
         if (!start.picked.has(step.nodeId)) {
-          selections = new Map(selections).set(step.nodeId, defaultIteration(failed.data, page.data));
+          selections = new Map(selections).set(step.nodeId, defaultIteration(failed.data, page.data, isUnfinished(step.status)));
         }
       }),
     );
