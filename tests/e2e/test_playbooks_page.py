@@ -14,7 +14,7 @@ from typing import Any
 
 from playwright.sync_api import Locator, Page, Route, expect
 
-from tests.e2e.support import Server, fill_sign_in_form, sign_in
+from tests.e2e.support import Server, call_api, fill_sign_in_form, sign_in
 
 READER = "rita"
 READER_PASSWORD = "reader password for rita"
@@ -34,30 +34,6 @@ def _document(name: str, description: str, *, trigger: str | None) -> dict[str, 
     return document
 
 
-def _call(
-    server: Server, method: str, path: str, document: dict[str, Any] | None = None
-) -> dict[str, Any]:
-    """An API call as the test user, with the token: set-up and checks that bypass the UI."""
-    data = None if document is None else json.dumps(document).encode()
-    headers = server.auth_header()
-    if document is not None:
-        headers["Content-Type"] = "application/json"
-    request = urllib.request.Request(
-        f"{server.url}{path}", data=data, headers=headers, method=method
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        body: dict[str, Any] = json.load(response)
-        return body
-
-
-def _post(server: Server, path: str, document: dict[str, Any] | None = None) -> dict[str, Any]:
-    return _call(server, "POST", path, document)
-
-
-def _get(server: Server, path: str) -> dict[str, Any]:
-    return _call(server, "GET", path)
-
-
 def _status(server: Server, path: str) -> int:
     """The HTTP status of a GET, errors included."""
     request = urllib.request.Request(f"{server.url}{path}", headers=server.auth_header())
@@ -70,12 +46,14 @@ def _status(server: Server, path: str) -> int:
 
 
 def _create(server: Server, document: dict[str, Any]) -> dict[str, Any]:
-    return _post(server, "/api/v1/playbooks", document)
+    return call_api(server, "POST", "/api/v1/playbooks", document)
 
 
 def _named(server: Server, name: str) -> list[dict[str, Any]]:
     """The playbooks the API lists under exactly this name."""
-    found = _get(server, "/api/v1/playbooks?" + urllib.parse.urlencode({"q": name}))["data"]
+    found = call_api(server, "GET", "/api/v1/playbooks?" + urllib.parse.urlencode({"q": name}))[
+        "data"
+    ]
     return [playbook for playbook in found if playbook["name"] == name]
 
 
@@ -110,7 +88,7 @@ def test_lists_playbooks_with_trigger_status_and_problems(
         trigger="soarflow.alert_created",
     )
     blocking_id = _create(server, blocking)["id"]
-    _post(server, f"/api/v1/playbooks/{blocking_id}/enable")
+    call_api(server, "POST", f"/api/v1/playbooks/{blocking_id}/enable")
     _create(server, draft)
     _create(server, enrichment)
 
@@ -209,7 +187,7 @@ def test_workspace_filter_lists_one_workspace_and_survives_a_reload(
     server: Server, signed_in_page: Page
 ) -> None:
     page = signed_in_page
-    _post(server, "/api/v1/workspaces", {"name": "secops"})
+    call_api(server, "POST", "/api/v1/workspaces", {"name": "secops"})
     # The test token only reaches the workspace it was made for; the signed-in session reaches both.
     csrf = page.request.get(f"{server.url}/api/v1/auth/me").json()["csrf_token"]
     for name, workspace in [
@@ -255,11 +233,11 @@ def test_enable_toggle_switches_a_valid_playbook_and_shows_why_an_invalid_one_ca
     toggle.click()
     expect(_cell(page, ready, "Status")).to_have_text("Enabled")
     expect(toggle).to_have_attribute("aria-checked", "true")
-    assert _get(server, f"/api/v1/playbooks/{valid_id}")["enabled"] is True
+    assert call_api(server, "GET", f"/api/v1/playbooks/{valid_id}")["enabled"] is True
 
     toggle.click()
     expect(_cell(page, ready, "Status")).to_have_text("Disabled")
-    assert _get(server, f"/api/v1/playbooks/{valid_id}")["enabled"] is False
+    assert call_api(server, "GET", f"/api/v1/playbooks/{valid_id}")["enabled"] is False
 
     draft = _row(page, "Toggle draft")
     draft.get_by_test_id("row-enable-toggle").click()
@@ -269,7 +247,7 @@ def test_enable_toggle_switches_a_valid_playbook_and_shows_why_an_invalid_one_ca
     )
     expect(refusal.get_by_role("alert")).to_be_visible()
     expect(_cell(page, draft, "Status")).to_have_text("Disabled")
-    assert _get(server, f"/api/v1/playbooks/{draft_id}")["enabled"] is False
+    assert call_api(server, "GET", f"/api/v1/playbooks/{draft_id}")["enabled"] is False
     screenshot("playbooks-enable-refused")
 
     refusal.get_by_role("button", name="Dismiss the error").click()
@@ -288,7 +266,7 @@ def test_duplicate_adds_a_copy_to_the_list(server: Server, signed_in_page: Page)
     expect(_row(page, "Duplicate source (copy)")).to_be_visible()
     expect(page).to_have_url(f"{server.url}/")
     (copy,) = _named(server, "Duplicate source (copy)")
-    document = _get(server, f"/api/v1/playbooks/{copy['id']}")["document"]
+    document = call_api(server, "GET", f"/api/v1/playbooks/{copy['id']}")["document"]
     assert document == {**original, "name": "Duplicate source (copy)"}
 
 
@@ -337,7 +315,7 @@ def test_export_downloads_the_playbook_document(server: Server, signed_in_page: 
 
     assert download.suggested_filename == "export-vt-abuseipdb.json"
     exported = json.loads(Path(download.path()).read_text())
-    assert exported == _get(server, f"/api/v1/playbooks/{playbook_id}")["document"]
+    assert exported == call_api(server, "GET", f"/api/v1/playbooks/{playbook_id}")["document"]
     assert exported == document
 
 
@@ -355,7 +333,7 @@ def test_import_creates_the_playbook_and_opens_it(
     expect(page).to_have_url(re.compile(r"/playbooks/[^/]+$"))
     (imported,) = _named(server, "Imported phishing triage")
     assert page.url.endswith(f"/playbooks/{imported['id']}")
-    assert _get(server, f"/api/v1/playbooks/{imported['id']}")["document"] == document
+    assert call_api(server, "GET", f"/api/v1/playbooks/{imported['id']}")["document"] == document
 
 
 def test_import_of_a_file_that_is_not_a_playbook_shows_why(
@@ -366,7 +344,7 @@ def test_import_of_a_file_that_is_not_a_playbook_shows_why(
     not_a_playbook.write_text(json.dumps({"alerts": [{"id": 1}]}))
     not_json = tmp_path / "notes.json"
     not_json.write_text("name: not json")
-    total_before = _get(server, "/api/v1/playbooks")["total"]
+    total_before = call_api(server, "GET", "/api/v1/playbooks")["total"]
 
     page.get_by_test_id("import-file").set_input_files(not_a_playbook)
 
@@ -381,15 +359,15 @@ def test_import_of_a_file_that_is_not_a_playbook_shows_why(
 
     page.get_by_test_id("import-file").set_input_files(not_json)
     expect(alert).to_contain_text("notes.json is not a JSON file")
-    assert _get(server, "/api/v1/playbooks")["total"] == total_before
+    assert call_api(server, "GET", "/api/v1/playbooks")["total"] == total_before
 
     alert.get_by_role("button", name="Dismiss").click()
     expect(alert).to_have_count(0)
 
 
 def _add_reader(server: Server) -> None:
-    user = _post(server, "/api/v1/users", {"name": READER, "password": READER_PASSWORD})
-    _call(server, "PUT", f"/api/v1/workspaces/default/members/{user['id']}", {"role": "reader"})
+    user = call_api(server, "POST", "/api/v1/users", {"name": READER, "password": READER_PASSWORD})
+    call_api(server, "PUT", f"/api/v1/workspaces/default/members/{user['id']}", {"role": "reader"})
 
 
 def test_a_reader_sees_no_write_actions_and_the_server_refusal_when_roles_change(

@@ -19,12 +19,15 @@ from playwright.sync_api import Locator, Page, expect
 from tests.connectors.fakes import serving
 from tests.connectors.test_virustotal import KEY, error, fake_virustotal
 from tests.e2e.conftest import REPO_ROOT, serving_soarflow
-from tests.e2e.support import Server, call_api, sign_in
+from tests.e2e.support import Server, call_api, fill_sign_in_form, sign_in
 
 IPS = ["8.8.8.8", "1.1.1.1", "203.0.113.9"]
 REFUSED_IP = IPS[2]
 # Slow enough to watch the loop go round in the browser, quick enough for the suite.
 LOOKUP_SECONDS = 0.8
+RUN_INPUT = {"trigger": {"ips": IPS}}
+READER = "rita"
+READER_PASSWORD = "reader password for rita"
 STATUS_COLOURS = {"succeeded": "rgb(22, 163, 74)", "failed": "rgb(220, 38, 38)"}
 
 
@@ -52,6 +55,12 @@ def virustotal() -> Iterator[VirusTotal]:
     with serving(app) as url:
         switches.url = url
         yield switches
+
+
+@pytest.fixture(autouse=True)
+def refusing(virustotal: VirusTotal) -> None:
+    """Every test starts with the fake refusing the address, whatever the one before fixed."""
+    virustotal.refused = {REFUSED_IP}
 
 
 @pytest.fixture(scope="module")
@@ -117,6 +126,16 @@ def _enrichment() -> dict[str, Any]:
     }
 
 
+@pytest.fixture(scope="module")
+def enrichment(server: Server) -> str:
+    """The enrichment playbook and its VirusTotal connection; the playbook's id."""
+    connection = {"connector": "virustotal", "name": "vt-main", "fields": {"api_key": KEY}}
+    call_api(server, "POST", "/api/v1/connections", connection)
+    playbook = call_api(server, "POST", "/api/v1/playbooks", _enrichment())
+    assert playbook["valid"], playbook["problems"]
+    return str(playbook["id"])
+
+
 def _node(page: Page, node_id: str) -> Locator:
     return page.locator(f'.react-flow__node[data-id="{node_id}"]')
 
@@ -141,6 +160,7 @@ def _wait_for_run(server: Server, run_id: str, statuses: set[str]) -> dict[str, 
 def test_watch_a_run_find_its_failure_and_restart_it(
     server: Server,
     virustotal: VirusTotal,
+    enrichment: str,
     browser_page: Page,
     screenshot: Callable[[str], Path],
 ) -> None:
@@ -148,19 +168,9 @@ def test_watch_a_run_find_its_failure_and_restart_it(
     errors: list[str] = []
     page.on("pageerror", lambda failure: errors.append(str(failure)))
     sign_in(page, server)
-    call_api(
-        server,
-        "POST",
-        "/api/v1/connections",
-        {"connector": "virustotal", "name": "vt-main", "fields": {"api_key": KEY}},
-    )
-    playbook = call_api(server, "POST", "/api/v1/playbooks", _enrichment())
-    assert playbook["valid"], playbook["problems"]
 
     # Started by hand; the reviewer opens it at once, while the loop goes round.
-    started = call_api(
-        server, "POST", f"/api/v1/playbooks/{playbook['id']}/runs", {"trigger": {"ips": IPS}}
-    )
+    started = call_api(server, "POST", f"/api/v1/playbooks/{enrichment}/runs", RUN_INPUT)
     page.goto(f"{server.url}/runs/{started['id']}")
     status = page.get_by_test_id("run-status")
     expect(status).to_have_attribute("data-status", "running")
@@ -233,8 +243,34 @@ def test_watch_a_run_find_its_failure_and_restart_it(
     finished = _wait_for_run(server, started["id"], {"succeeded"})
     assert finished["error"] is None
 
-    # Resubmitting starts a new run of the same input and opens it.
+    # Resubmitting starts a new run of the same input and opens it; cancelling it stops it.
     page.get_by_test_id("resubmit-button").click()
     expect(page).not_to_have_url(f"{server.url}/runs/{started['id']}")
-    expect(status).to_have_attribute("data-status", "succeeded", timeout=15_000)
+    expect(status).to_have_attribute("data-status", "running")
+    page.get_by_test_id("cancel-button").click()
+    expect(status).to_have_attribute("data-status", "cancelled")
+    expect(_node(page, "summary")).to_have_attribute("data-status", "not_reached")
+    expect(page.get_by_test_id("cancel-button")).to_have_count(0)
+    expect(page.get_by_test_id("restart-button")).to_be_enabled()
     assert errors == []
+
+
+def test_a_reader_sees_the_run_but_may_not_act_on_it(
+    server: Server, enrichment: str, browser_page: Page
+) -> None:
+    started = call_api(server, "POST", f"/api/v1/playbooks/{enrichment}/runs", RUN_INPUT)
+    _wait_for_run(server, started["id"], {"succeeded", "failed"})
+    user = call_api(server, "POST", "/api/v1/users", {"name": READER, "password": READER_PASSWORD})
+    call_api(server, "PUT", f"/api/v1/workspaces/default/members/{user['id']}", {"role": "reader"})
+    page = browser_page
+    page.goto(f"{server.url}/runs/{started['id']}")
+    fill_sign_in_form(page, READER, READER_PASSWORD)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    expect(page.get_by_test_id("run-status")).to_have_attribute("data-status", "failed")
+    for button in ("restart-button", "resubmit-button"):
+        expect(page.get_by_test_id(button)).to_be_disabled()
+        expect(page.get_by_test_id(button)).to_have_attribute(
+            "title", "Your role in this workspace does not allow running playbooks"
+        )
+    _node(page, "vt").click()
+    expect(page.get_by_test_id("node-details")).to_contain_text(REFUSED_IP)
