@@ -67,6 +67,11 @@ export const NEW_AUTOMATION_RULE_PATH = "/automation/new";
 export const RUNS_PATH = "/runs";
 const PLAYBOOK_RUNS_SUFFIX = "/runs";
 
+/** The runs about one alert: the runs list filtered to it. */
+export function alertRunsPath(alertId: string): string {
+  return `${RUNS_PATH}?${new URLSearchParams({ alert: alertId })}`;
+}
+
 export function playbookRunsPath(playbookId: string): string {
   return `${designerPath(playbookId)}${PLAYBOOK_RUNS_SUFFIX}`;
 }

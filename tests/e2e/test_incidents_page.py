@@ -103,6 +103,13 @@ def test_runs_a_playbook_on_an_incident_and_follows_the_run(
         "href", f"/runs/{run['id']}"
     )
     screenshot("ui-incident-runs")
+    run_row.get_by_role("link", name="Open run").click()
+    expect(page.get_by_test_id("run-status")).to_have_attribute("data-status", "succeeded")
+    expect(page.locator(".run-facts")).to_contain_text("Manual, by alice")
+    expect(page.get_by_role("link", name="Open incident")).to_have_attribute(
+        "href", f"/incidents/{incident['id']}"
+    )
+    page.go_back()
 
     # After a reload the address still says which tab; the comment the playbook wrote is there.
     page.reload()
@@ -345,6 +352,13 @@ def test_alerts_list_filters_by_severity_and_links_to_the_incident(
     expect(rows).to_have_count(1)
     page.reload()
     expect(rows).to_have_count(1)
+    # The alert's runs: the runs list narrowed to it (none ran on this alert).
+    row.get_by_role("link", name="Runs").click()
+    [alert] = call_api(server, "GET", f"/api/v1/alerts?incident={low['id']}")["data"]
+    expect(page).to_have_url(f"{server.url}/runs?alert={alert['id']}")
+    expect(page.get_by_role("note")).to_contain_text("Runs about one alert")
+    expect(page.get_by_text("No runs match these filters.")).to_be_visible()
+    page.go_back()
     row.get_by_role("link", name=f"#{low['number']}").click()
     expect(page).to_have_url(f"{server.url}/incidents/{low['id']}")
     expect(page.get_by_role("heading", name="A low one for the alerts list")).to_be_visible()

@@ -2,7 +2,7 @@ import { useMemo } from "react";
 import { ErrorMessage } from "../ErrorMessage";
 import { formatDateTime, relativeTime } from "../format";
 import { Link } from "../Link";
-import { ALERTS_PATH, incidentPath, navigate, useSearch } from "../router";
+import { ALERTS_PATH, alertRunsPath, incidentPath, navigate, useSearch } from "../router";
 import { fetchAlerts, fetchRecentIncidents } from "./api";
 import { Count } from "./IncidentsPage";
 import { FilterBar, FilterSelect, Pager } from "./ListControls";
@@ -104,6 +104,9 @@ function AlertTable({ alerts, numbers }: { alerts: AlertSummary[]; numbers: Read
             <th scope="col">Product</th>
             <th scope="col">Rule</th>
             <th scope="col">Incident</th>
+            <th scope="col">
+              <span className="visually-hidden">Runs</span>
+            </th>
           </tr>
         </thead>
         <tbody>
@@ -128,6 +131,11 @@ function AlertTable({ alerts, numbers }: { alerts: AlertSummary[]; numbers: Read
                   ) : (
                     <Link to={incidentPath(alert.incidentId)} className="text-link">{number === undefined ? "Open incident" : `#${number}`}</Link>
                   )}
+                </td>
+                <td>
+                  <Link to={alertRunsPath(alert.id)} className="text-link">
+                    Runs
+                  </Link>
                 </td>
               </tr>
             );

@@ -80,6 +80,27 @@ export function RunsPanel({ path, playbookId, title, headingLevel: Heading }: Li
           onChange={(range) => changeFilter({ range })}
         />
       </FilterBar>
+      {(filter.incident !== null || filter.alert !== null) && (
+        <p className="runs-panel__subject" role="note">
+          {filter.incident !== null ? "Runs about one incident" : "Runs about one alert"}
+          {filter.incident !== null && (
+            <>
+              {" · "}
+              <Link to={incidentPath(filter.incident)} className="text-link">
+                Open the incident
+              </Link>
+            </>
+          )}
+          {" · "}
+          <button
+            type="button"
+            className="button button--small"
+            onClick={() => changeFilter({ incident: null, alert: null })}
+          >
+            Show every run
+          </button>
+        </p>
+      )}
       {state.status === "loading" && (
         <p className="panel__message" role="status">
           Loading runs…

@@ -10,7 +10,7 @@ describe("runs filter in the address", () => {
   });
 
   it("reads back what runFilterQuery writes", () => {
-    const filter = { status: "failed", playbook: "pb 1", range: "7d", offset: 50 };
+    const filter = { ...NO_RUN_FILTER, status: "failed", playbook: "pb 1", range: "7d", offset: 50 };
     expect(runFilterQuery(filter)).toBe("?status=failed&playbook=pb+1&range=7d&offset=50");
     expect(readRunFilter(runFilterQuery(filter))).toEqual(filter);
     expect(runFilterQuery(NO_RUN_FILTER)).toBe("");
@@ -41,7 +41,11 @@ describe("runsApiQuery", () => {
     expect(since("30d")).toBe("2026-10-29T12:00:00.000Z");
   });
 
-  it("passes the playbook on", () => {
+  it("passes the playbook, incident and alert on", () => {
     expect(runsApiQuery({ ...NO_RUN_FILTER, playbook: "pb-1" }, NOW)).toBe("?playbook=pb-1&limit=50");
+    const ofAlert = readRunFilter("?alert=al-9");
+    expect(isFiltered(ofAlert)).toBe(true);
+    expect(runsApiQuery(ofAlert, NOW)).toBe("?alert=al-9&limit=50");
+    expect(runsApiQuery(readRunFilter("?incident=in-3"), NOW)).toBe("?incident=in-3&limit=50");
   });
 });

@@ -11,11 +11,24 @@ export interface RunFilter {
   playbook: string | null;
   /** One of TIME_RANGES' values; null for all time. */
   range: string | null;
+  /** The incident or alert the runs are about (an incident's or alert's runs). */
+  incident: string | null;
+  alert: string | null;
   /** Rows skipped: the page of the list. */
   offset: number;
 }
 
-export const NO_RUN_FILTER: RunFilter = { status: null, playbook: null, range: null, offset: 0 };
+export const NO_RUN_FILTER: RunFilter = {
+  status: null,
+  playbook: null,
+  range: null,
+  incident: null,
+  alert: null,
+  offset: 0,
+};
+
+/** The filters kept in the address and the API's query under the same name. */
+const PLAIN_FILTERS = ["status", "playbook", "incident", "alert"] as const;
 
 export const RUN_STATUSES = ["queued", "running", "waiting", "succeeded", "failed", "cancelled"] as const;
 
@@ -46,6 +59,8 @@ export function readRunFilter(search: string): RunFilter {
   return {
     status: text(params, "status"),
     playbook: text(params, "playbook"),
+    incident: text(params, "incident"),
+    alert: text(params, "alert"),
     // An unknown range would list every run while the address claims otherwise.
     range: rangeMs(range) === null ? null : range,
     offset: offset(params),
@@ -54,9 +69,7 @@ export function readRunFilter(search: string): RunFilter {
 
 /** The query of a filter in the address (`?status=failed&range=7d`), "" when it filters nothing. */
 export function runFilterQuery(filter: RunFilter): string {
-  const params = new URLSearchParams();
-  if (filter.status !== null) params.set("status", filter.status);
-  if (filter.playbook !== null) params.set("playbook", filter.playbook);
+  const params = plainParams(filter);
   if (filter.range !== null) params.set("range", filter.range);
   if (filter.offset > 0) params.set("offset", String(filter.offset));
   const query = params.toString();
@@ -65,9 +78,7 @@ export function runFilterQuery(filter: RunFilter): string {
 
 /** The same filter as the API takes it: the range as the moment it starts, and the page. */
 export function runsApiQuery(filter: RunFilter, now: Date): string {
-  const params = new URLSearchParams();
-  if (filter.status !== null) params.set("status", filter.status);
-  if (filter.playbook !== null) params.set("playbook", filter.playbook);
+  const params = plainParams(filter);
   const span = rangeMs(filter.range);
   if (span !== null) params.set("since", new Date(now.getTime() - span).toISOString());
   if (filter.offset > 0) params.set("offset", String(filter.offset));
@@ -75,7 +86,16 @@ export function runsApiQuery(filter: RunFilter, now: Date): string {
   return `?${params.toString()}`;
 }
 
+function plainParams(filter: RunFilter): URLSearchParams {
+  const params = new URLSearchParams();
+  for (const name of PLAIN_FILTERS) {
+    const value = filter[name];
+    if (value !== null) params.set(name, value);
+  }
+  return params;
+}
+
 /** Whether anything narrows the list, paging aside. */
 export function isFiltered(filter: RunFilter): boolean {
-  return filter.status !== null || filter.playbook !== null || filter.range !== null;
+  return filter.range !== null || PLAIN_FILTERS.some((name) => filter[name] !== null);
 }
