@@ -9,6 +9,7 @@ from flask import Flask, Response
 from soarflow import web
 from soarflow.api import (
     alerts,
+    approvals,
     audit,
     auth,
     automation_rules,
@@ -88,6 +89,7 @@ def create_app(
         sentinel.bp,
         automation_rules.bp,
         subject_runs.bp,
+        approvals.bp,
     ):
         app.register_blueprint(blueprint)
     web.init_app(app, settings.frontend_dir)

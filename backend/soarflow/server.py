@@ -12,6 +12,7 @@ from flask import Flask
 from gunicorn.app.base import BaseApplication
 from sqlmodel import Session
 
+from soarflow.api.approvals import deliver_pending_decisions
 from soarflow.api.extensions import automation, runner, scheduler
 from soarflow.app import create_app
 from soarflow.bootstrap import ADMIN, BootstrapError, ensure_first_owner
@@ -80,6 +81,7 @@ def _start_runtime(app: Flask, owner: str) -> None:
     app.config["SOARFLOW_OWNER"] = owner
     with app.app_context():
         resumed = runner().resume_all()
+        delivered = deliver_pending_decisions()
         scheduler().start()
         # Events whose rules had not run when the last server stopped.
         caught_up = automation().process_pending()
@@ -87,6 +89,8 @@ def _start_runtime(app: Flask, owner: str) -> None:
         log.warning("resumed %d unfinished run(s)", len(resumed))
     if caught_up:
         log.warning("ran the automation rules of %d pending event(s)", caught_up)
+    if delivered:
+        log.warning("handed %d approval decision(s) to their runs", delivered)
 
 
 def _release_runs(settings: Settings, owner: str) -> None:

@@ -83,6 +83,8 @@ def bodies(endpoint: str) -> Any:
         "automation_rules.patch": {"enabled": False},
         "subject_runs.run_on_incident": {"playbook_id": "no-such-playbook"},
         "subject_runs.run_on_alert": {"playbook_id": "no-such-playbook"},
+        "approvals.link_answer": {"option": "Block"},
+        "approvals.respond": {"option": "Block"},
     }.get(endpoint, {})
 
 
@@ -94,6 +96,8 @@ def fresh_targets(app: Flask, owner: Person, rule: str) -> dict[str, str]:
     workspace_id = owner.workspace_id
     values = {"number": "1", "workspace_id": workspace_id, "page": "playbooks/some-page"}
     values["connector_id"] = "soarflow"
+    # No approval is needed: the routes must refuse or not find, never fail, for anyone.
+    values |= {"token": "not-a-token", "approval_id": "no-such-approval"}
     with app.app_context():
         session = db_session()
         if names & {"playbook_id", "run_id"}:

@@ -18,9 +18,11 @@ from soarflow.runtime.actions import ConnectorActions
 from soarflow.runtime.executors import InlineExecutor, ThreadExecutor
 from soarflow.runtime.runner import Runner
 from soarflow.runtime.scheduler import Scheduler
+from soarflow.security.approval_links import ApprovalLinks
 from soarflow.security.outbound import OutboundPolicy
 from soarflow.security.secret_box import SecretBox, load_secret_box
 from soarflow.store import connections
+from soarflow.store.approval_desk import StoreApprovalDesk
 from soarflow.store.incident_desk import StoreIncidentDesk
 from soarflow.store.runs import RunStore
 
@@ -32,6 +34,8 @@ _SECRET_BOX = "soarflow.secret_box"  # noqa: S105 (a dictionary key, not a secre
 _RUNNER = "soarflow.runner"
 _SCHEDULER = "soarflow.scheduler"
 _AUTOMATION = "soarflow.automation"
+_APPROVAL_LINKS = "soarflow.approval_links"
+APPROVAL_LINKS_PURPOSE = "approval-links"
 _RUNNER_LOCK = threading.Lock()
 
 
@@ -60,6 +64,15 @@ def secret_box() -> SecretBox:
         )
     box: SecretBox = current_app.extensions[_SECRET_BOX]
     return box
+
+
+def approval_links() -> ApprovalLinks:
+    """The signer of approval links, with keys derived from the installation's secret keys."""
+    if _APPROVAL_LINKS not in current_app.extensions:
+        keys = secret_box().signing_keys(APPROVAL_LINKS_PURPOSE)
+        current_app.extensions[_APPROVAL_LINKS] = ApprovalLinks(keys)
+    links: ApprovalLinks = current_app.extensions[_APPROVAL_LINKS]
+    return links
 
 
 def settings() -> Settings:
@@ -137,6 +150,10 @@ def make_runner(app: Flask) -> Runner:
                 return None
             return found.connector_id, {**found.fields, **secret_box().decrypt(found.secrets)}
 
+    def links_of_app() -> ApprovalLinks:
+        with app.app_context():
+            return approval_links()
+
     policy = OutboundPolicy.from_env({"SOARFLOW_ALLOWED_NETWORKS": settings.allowed_networks})
     inline = settings.executor == "inline"
     return Runner(
@@ -147,6 +164,7 @@ def make_runner(app: Flask) -> Runner:
             lookup,
             policy,
             incidents=StoreIncidentDesk(engine, settings.base_url),
+            approvals=StoreApprovalDesk(engine, links_of_app, settings.base_url),
         ),
         executor=InlineExecutor() if inline else ThreadExecutor(settings.step_threads),
         timer_thread=True,

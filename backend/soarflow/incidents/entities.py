@@ -97,3 +97,18 @@ def merge_entities(entities: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]
 def identities(entities: Iterable[Mapping[str, Any]]) -> list[frozenset[str]]:
     """Each entity's keys, for comparing one list of entities with another."""
     return [identity(entity["kind"], entity["properties"]) for entity in entities]
+
+
+def display_name(kind: str, properties: Mapping[str, Any]) -> str:
+    """What a person calls an entity: the values of its first identifier it has (an account's
+    name@suffix), else any name-like property, else its kind."""
+    for names in IDENTIFIERS.get(canonical_kind(kind), ()):
+        values = [properties.get(name) for name in names]
+        if all(_present(value) for value in values):
+            if names == ("Name", "UPNSuffix"):
+                return f"{values[0]}@{values[1]}"
+            return " ".join(str(value) for value in values)
+    for name in ("Name", "HostName", "Address", "Url", "DomainName", "FriendlyName"):
+        if _present(properties.get(name)):
+            return str(properties[name])
+    return kind

@@ -6,11 +6,18 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any, Protocol
 
 import requests
 
-from soarflow.connectors.builtin import ActionContext, IncidentDesk, call_python_action
+from soarflow.connectors.builtin import (
+    ActionContext,
+    ApprovalDesk,
+    Awaiting,
+    IncidentDesk,
+    call_python_action,
+)
 from soarflow.connectors.http import ActionFailed, TokenCache, call_action
 from soarflow.connectors.registry import ConnectorRegistry, secret_fields
 from soarflow.connectors.retry import NO_RETRY
@@ -48,11 +55,13 @@ class ConnectorActions:
         connections: ConnectionLookup,
         policy: OutboundPolicy,
         incidents: IncidentDesk | None = None,
+        approvals: ApprovalDesk | None = None,
     ) -> None:
         self.registry = registry
         self.connections = connections
         self.policy = policy
         self.incidents = incidents
+        self.approvals = approvals
         self.tokens = TokenCache()
         self._local = threading.local()
 
@@ -86,7 +95,30 @@ class ConnectorActions:
                 str(mask(failed.message, secrets)),
                 **mask(failed.details, secrets),
             )
+        if isinstance(output, Awaiting):
+            progress = mask(output.progress, secrets)
+            return StepResult(
+                work.run_id, work.key, work.attempt, output=progress, wait_until=output.until
+            )
         return StepResult(work.run_id, work.key, work.attempt, output=mask(output, secrets))
+
+    def _caller(self, work: Dispatch) -> Callable[[str, str | None, Mapping[str, Any]], Any]:
+        """Another connector's action, for this run and workspace (its credentials are masked
+        out of what comes back, as for any step)."""
+
+        def call(action: str, connection: str | None, inputs: Mapping[str, Any]) -> Any:
+            inner = replace(work, action=action, connection=connection, inputs=dict(inputs))
+            result = self.perform(inner)
+            if result.error is not None:
+                error = result.error
+                raise ActionFailed(
+                    str(error.get("code", "action_failed")),
+                    f"{action}: {error.get('message', 'failed')}",
+                    cause=dict(error.get("details") or {}),
+                )
+            return result.output
+
+        return call
 
     def _call(
         self,
@@ -104,6 +136,8 @@ class ConnectorActions:
                 workspace_id=work.workspace_id,
                 run_id=work.run_id,
                 incidents=self.incidents,
+                approvals=self.approvals,
+                call_action=self._caller(work),
             )
             return call_python_action(action["python"], work.inputs, connection, context)
         return call_action(

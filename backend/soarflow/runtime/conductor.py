@@ -69,6 +69,23 @@ class Conductor:
         turn.record_result(step, result)
         return turn.done()
 
+    def on_answer(
+        self, state: RunState, key: str, output: Any, final: bool, now: float
+    ) -> list[Dispatch]:
+        """An answer to a step that asked someone (approvals): the step's output so far, and
+        whether it is decided. It may come before the step's own result has been recorded (the
+        step is still running then); that later result is ignored as late."""
+        step = state.steps.get(key)
+        if state.finished or step is None or step.status not in ("running", "waiting"):
+            return []
+        turn = Turn(self.plan, state, now)
+        if final:
+            turn.finish(step, "succeeded", output=output)
+        else:
+            step.output = output
+            turn.touch(step)
+        return turn.done()
+
     def on_timers(self, state: RunState, now: float) -> list[Dispatch]:
         turn = Turn(self.plan, state, now)
         due = sorted((at, key) for key, at in state.wakes.items() if at <= now)
@@ -319,6 +336,9 @@ class Turn:
         return {**step.inputs, **fresh}
 
     def record_result(self, step: Step, result: StepResult) -> None:
+        if result.wait_until is not None:
+            self.await_answer(step, result.output, result.wait_until)
+            return
         if result.error is None:
             self.finish(step, "succeeded", output=result.output)
             return
@@ -336,6 +356,16 @@ class Turn:
             return
         self.finish(step, "failed", error=result.error)
 
+    def await_answer(self, step: Step, progress: Any, until: float) -> None:
+        """The action asked someone: the step waits, holding nothing, for the answer
+        (Conductor.on_answer) or its deadline, whichever comes first."""
+        deadline = min(step.state.get("deadline", until), until)
+        step.status, step.output = "waiting", progress
+        step.state.update({"awaiting": True, "deadline": deadline})
+        self.state.in_flight.discard(step.key)
+        self.set_wake(step, deadline)
+        self.touch(step)
+
     def _log_attempt(self, step: Step, error: Mapping[str, Any]) -> None:
         """Keep an attempt that will be retried for the trace; the last attempt is the step."""
         step.state.setdefault("attempt_log", []).append(
@@ -351,8 +381,16 @@ class Turn:
         deadline = step.state.get("deadline")
         if deadline is not None and self.now >= deadline:
             timeout = self.plan.nodes[step.node_id].timeout
-            message = f"the step did not finish within {timeout:g} s"
-            self.finish(step, "timed_out", error={"code": "timed_out", "message": message})
+            if step.state.get("awaiting"):
+                message = "no answer came before the deadline"
+            else:
+                message = f"the step did not finish within {timeout:g} s"
+            self.finish(
+                step,
+                "timed_out",
+                output=step.output if step.state.get("awaiting") else None,
+                error={"code": "timed_out", "message": message},
+            )
         elif step.state.pop("retry_at", None) is not None:
             step.status = "running"
             step.attempts += 1

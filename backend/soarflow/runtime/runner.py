@@ -155,6 +155,11 @@ class Runner:
     def restart(self, run_id: str) -> None:
         self._post(run_id, ("restart", None))
 
+    def answer(self, run_id: str, key: str, output: Any, *, final: bool) -> None:
+        """Someone answered the step `key` waits on: its output so far, and whether that
+        decides it (the step then succeeds with this output)."""
+        self._post(run_id, ("answer", (key, output, final)))
+
     def resume_all(self) -> list[str]:
         """Take over every unfinished run no live server of this instance drives."""
         unfinished = self.store.unfinished()
@@ -295,6 +300,9 @@ class Runner:
         if kind == "cancel":
             conductor.cancel(state, now, value)
             return []
+        if kind == "answer":
+            key, output, final = value
+            return conductor.on_answer(state, key, output, final, now)
         raise ValueError(f"unknown runtime event {kind}")
 
     def _maybe_close(self, active: _Active) -> None:

@@ -90,13 +90,16 @@ class Dispatch:
 
 @dataclass(frozen=True, slots=True)
 class StepResult:
-    """What an attempt came to: an output, or an error `{code, message, details}`."""
+    """What an attempt came to: an output, or an error `{code, message, details}`; or, with
+    `wait_until`, that the action asked someone and the step waits for the answer (approvals)
+    until then, `output` being what it has so far."""
 
     run_id: str
     key: str
     attempt: int
     output: Any = None
     error: Mapping[str, Any] | None = None
+    wait_until: float | None = None
 
 
 def prefix_of(key: str) -> str:

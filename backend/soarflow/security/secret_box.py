@@ -13,6 +13,8 @@ end up in logs and API error bodies.
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import hmac
 import json
 import logging
 import os
@@ -61,6 +63,12 @@ class SecretBox:
         self._fernet = MultiFernet(
             [_fernet(key, f"key {index} of {source}") for index, key in enumerate(keys, 1)]
         )
+        self._keys = [key.encode("ascii") if isinstance(key, str) else key for key in keys]
+
+    def signing_keys(self, purpose: str) -> list[bytes]:
+        """Keys for signing (approval links), one per encryption key, newest first; derived
+        per purpose so that no signature can stand for another use of the same key."""
+        return [hmac.new(key, purpose.encode(), hashlib.sha256).digest() for key in self._keys]
 
     def encrypt(self, value: Mapping[str, str]) -> str:
         for name, field in value.items():

@@ -1075,3 +1075,127 @@ class AutomationEventPublic(SQLModel):
     outcome: list[dict[str, Any]] | None
     created_at: UtcDatetime
     done_at: UtcDatetime | None
+
+
+# Approvals: a playbook step that asks people and waits for their answer.
+APPROVAL_TITLE_LENGTH = 500
+APPROVAL_MESSAGE_LENGTH = 10_000
+APPROVAL_COMMENT_LENGTH = 2000
+APPROVER_LENGTH = 320  # an email address at most
+
+
+class Approval(SQLModel, table=True):
+    """One request of an "Ask for approval" step. Its id is derived from the step's idempotency
+    key, so the step carried out again after a crash finds it rather than asking twice."""
+
+    id: str = Field(primary_key=True, max_length=36)
+    workspace_id: str = Field(max_length=36, index=True)
+    run_id: str = Field(
+        sa_column=Column(
+            String(36), ForeignKey("run.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    step_key: str = Field(max_length=2000)
+    playbook_id: str = Field(max_length=36)
+    incident_id: str | None = Field(default=None, max_length=36)
+    title: str = Field(max_length=APPROVAL_TITLE_LENGTH)
+    message: str = Field(default="", sa_type=Text)
+    options: list[str] = Field(sa_column=Column(JsonColumn, nullable=False))
+    # {"kind": "first" | "all" | "quorum", "quorum": int | null}
+    policy: dict[str, Any] = Field(sa_column=Column(JsonColumn, nullable=False))
+    # Email addresses and soarflow user names, as the step named them.
+    approvers: list[str] = Field(sa_column=Column(JsonColumn, nullable=False))
+    allow_comment: bool = False
+    # The user who started the run, who may not approve their own request.
+    requested_by: str | None = Field(default=None, max_length=36)
+    decision: str | None = Field(default=None, max_length=200)
+    decided_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    expires_at: datetime = Field(sa_type=DateTime(timezone=True))
+    created_at: datetime = _timestamp()
+
+
+class ApprovalResponse(SQLModel, table=True):
+    """One approver's answer: who, when, what and from where. One per approver (the unique
+    constraint makes a replayed link change nothing, even when two arrive at once)."""
+
+    __tablename__ = "approval_response"
+    __table_args__ = (UniqueConstraint("approval_id", "approver"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    approval_id: str = Field(
+        sa_column=Column(
+            String(36), ForeignKey("approval.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    approver: str = Field(max_length=APPROVER_LENGTH)
+    option: str = Field(max_length=200)
+    comment: str | None = Field(default=None, sa_type=Text)
+    # link (the mailed link), inbox (the soarflow page) or api.
+    via: str = Field(max_length=16)
+    user_id: str | None = Field(default=None, max_length=36)
+    ip: str | None = Field(default=None, max_length=64)
+    user_agent: str | None = Field(default=None, max_length=500)
+    responded_at: datetime = _timestamp()
+
+
+class ApprovalAnswer(SQLModel):
+    model_config = STRICT
+
+    option: str = Field(min_length=1, max_length=200)
+    comment: str | None = Field(default=None, max_length=APPROVAL_COMMENT_LENGTH)
+
+
+class ApprovalResponsePublic(SQLModel):
+    approver: str
+    option: str
+    comment: str | None
+    responded_at: UtcDatetime
+
+
+class OwnAnswer(SQLModel):
+    option: str
+    comment: str | None
+    responded_at: UtcDatetime
+
+
+class ApprovalIncident(SQLModel):
+    id: str
+    number: int
+    title: str
+    severity: str
+    status: str
+    entities: list[dict[str, str]]
+
+
+class ApprovalView(SQLModel):
+    """An approval as one approver sees it, on the page their link opens."""
+
+    id: str
+    title: str
+    message: str
+    options: list[str]
+    allow_comment: bool
+    # open, answered (by this approver), decided, expired or closed (the step no longer waits).
+    state: str
+    decision: str | None
+    policy: dict[str, Any]
+    approver: str
+    answer: OwnAnswer | None
+    responses_count: int
+    approvers_count: int
+    created_at: UtcDatetime
+    expires_at: UtcDatetime
+    incident: ApprovalIncident | None
+
+
+class InboxApproval(ApprovalView):
+    run_id: str
+    playbook_id: str
+    playbook_name: str | None
+    responses: list[ApprovalResponsePublic]
+
+
+class InboxPage(SQLModel):
+    data: list[InboxApproval]
+    total: int
+    next: str | None

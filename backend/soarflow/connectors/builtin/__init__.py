@@ -35,11 +35,62 @@ class IncidentDesk(Protocol):
     ) -> dict[str, Any]: ...
 
 
+class ApprovalDesk(Protocol):
+    """soarflow's approvals as the `approvals` connector reaches them (the store, in the
+    server). `open` is idempotent by the request's id: the step carried out again after a crash
+    gets the approval it made, with `created` false, and must not ask again."""
+
+    def open(self, request: ApprovalRequest) -> OpenedApproval: ...
+
+    def discard(self, approval_id: str) -> None:
+        """Forget an approval whose messages could not all be sent."""
+        ...
+
+
+@dataclass(frozen=True)
+class ApprovalRequest:
+    id: str
+    workspace_id: str
+    run_id: str
+    step_key: str
+    title: str
+    message: str
+    options: list[str]
+    approvers: list[str]
+    policy: dict[str, Any]
+    allow_comment: bool
+    expires_at: float
+    incident_id: str | None
+
+
+@dataclass(frozen=True)
+class OpenedApproval:
+    created: bool
+    # Per approver who can follow a link (email addresses): the link to answer with.
+    links: dict[str, str]
+    # The page where soarflow users answer.
+    inbox_url: str
+
+
+# Calls another connector's action with a connection of the workspace, by name; returns its
+# output or raises ActionFailed (the approvals connector sends through email, Slack, Teams).
+ActionCaller = Callable[[str, str | None, Mapping[str, Any]], Any]
+
+
+@dataclass(frozen=True)
+class Awaiting:
+    """What an action returns when it has asked someone and its step must wait for the answer
+    until `until` (Unix seconds); `progress` is the step's output meanwhile."""
+
+    until: float
+    progress: Any = None
+
+
 @dataclass(frozen=True)
 class ActionContext:
     """What a built-in action may use besides its inputs: the guarded outbound session, the
     policy behind it for protocols other than HTTP (SMTP), the run it acts for and, in the
-    server, soarflow's own incidents."""
+    server, soarflow's own incidents and approvals, and other connectors' actions."""
 
     session: requests.Session
     idempotency_key: str | None = None
@@ -47,6 +98,8 @@ class ActionContext:
     workspace_id: str = ""
     run_id: str = ""
     incidents: IncidentDesk | None = None
+    approvals: ApprovalDesk | None = None
+    call_action: ActionCaller | None = None
 
 
 PythonAction = Callable[[Mapping[str, Any], Mapping[str, Any], ActionContext], Any]

@@ -1,0 +1,439 @@
+"""Approvals through the API on SQLite and PostgreSQL, with the real runtime: the step mails each
+approver a link through a real SMTP server on loopback (aiosmtpd) and waits; answers through the
+link or the inbox decide it by its policy; nobody answering ends it timed out; a new server
+process takes the answer to a run the old one left waiting. Every bad answer changes nothing."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import re
+import shutil
+import socket
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import Envelope, Session
+from flask import Flask
+from flask.testing import FlaskClient
+
+from soarflow.api.extensions import runner
+from soarflow.app import create_app
+from soarflow.config import Settings
+from soarflow.connectors import ConnectorRegistry
+from soarflow.security.roles import Role
+from tests.api.test_runs_api import fetch, steps
+from tests.connectors.fakes import SHIPPED_CONNECTORS
+from tests.fixtures import Person
+
+ALICE = "alice@soc.example"
+CAROL = "carol@soc.example"
+LINK = re.compile(r"https?://\S+/approve/([A-Za-z0-9._-]+)\?option=Block")
+SETTLE_S = 10.0
+
+
+@dataclass
+class Mailbox:
+    port: int = 0
+    messages: list[EmailMessage] = field(default_factory=list)
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [message for message in self.messages if address in str(message["To"])]
+
+
+class _Collect:
+    def __init__(self, mailbox: Mailbox) -> None:
+        self.mailbox = mailbox
+
+    async def handle_DATA(self, _server: Any, _session: Session, envelope: Envelope) -> str:
+        parsed = email.message_from_bytes(bytes(envelope.content), policy=email.policy.default)
+        assert isinstance(parsed, EmailMessage)
+        self.mailbox.messages.append(parsed)
+        return "250 OK"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="module")
+def smtp_server() -> Iterator[Mailbox]:
+    mailbox = Mailbox(port=_free_port())
+    controller = Controller(_Collect(mailbox), hostname="127.0.0.1", port=mailbox.port)
+    controller.start()
+    try:
+        yield mailbox
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def mailbox(smtp_server: Mailbox) -> Mailbox:
+    smtp_server.messages.clear()
+    return smtp_server
+
+
+@pytest.fixture(scope="module")
+def connectors_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("approvals") / "connectors"
+    for connector_id in ("core", "soarflow", "approvals", "email"):
+        shutil.copytree(SHIPPED_CONNECTORS / connector_id, folder / connector_id)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def registry(connectors_dir: Path) -> ConnectorRegistry:
+    loaded = ConnectorRegistry.load(connectors_dir)
+    assert loaded.problems == []
+    return loaded
+
+
+def _make_app(
+    database_url: str, var_dir: Path, connectors: Path, registry: ConnectorRegistry
+) -> Flask:
+    settings = Settings(
+        database_url,
+        frontend_dir=var_dir / "no-frontend",
+        connectors_dir=connectors,
+        var_dir=var_dir,
+        allowed_networks="127.0.0.0/8",
+        executor="inline",
+        public_url="https://soar.example",
+    )
+    app = create_app(settings, registry=registry)
+    app.config["TESTING"] = True
+    return app
+
+
+def _close(app: Flask) -> None:
+    """Stop the app's runtime as a stopping server does; twice is harmless."""
+    runner_ = app.extensions.pop("soarflow.runner", None)
+    if runner_ is not None:
+        runner_.close()
+    app.extensions["soarflow.engine"].dispose()
+
+
+@pytest.fixture
+def app(
+    database_url: str, tmp_path: Path, connectors_dir: Path, registry: ConnectorRegistry
+) -> Iterator[Flask]:
+    """The connectors themselves as the catalog: the test catalog has no approvals."""
+    made = _make_app(database_url, tmp_path / "var", connectors_dir, registry)
+    yield made
+    _close(made)
+
+
+@pytest.fixture
+def mail_connection(client: FlaskClient, mailbox: Mailbox) -> str:
+    fields = {
+        "host": "127.0.0.1",
+        "port": mailbox.port,
+        "security": "none",
+        "from_address": "soarflow@soc.example",
+    }
+    response = client.post(
+        "/api/v1/connections", json={"connector": "email", "name": "mail", "fields": fields}
+    )
+    assert response.status_code == 201, response.json
+    return "mail"
+
+
+def _playbook(**ask: Any) -> dict[str, Any]:
+    """Ask, then note the answer, or note that nobody answered."""
+    inputs = {
+        "title": "Block {{ trigger.ip }}?",
+        "message": "Seen on FIN-WS-042.\nBlock it at the firewall?",
+        "approvers": [ALICE, CAROL],
+        "email_connection": "mail",
+        "allow_comment": True,
+        **ask,
+    }
+    return {
+        "format": "soarflow.playbook/v1",
+        "name": "Ask before blocking",
+        "trigger": {"id": "t", "type": "core.manual"},
+        "nodes": [
+            {
+                "id": "ask",
+                "kind": "action",
+                "action": "approvals.ask_for_approval",
+                "inputs": inputs,
+            },
+            {
+                "id": "chosen",
+                "kind": "action",
+                "action": "core.compose",
+                "inputs": {"value": "{{ steps.ask.output.selected_option }}"},
+            },
+            {
+                "id": "nobody",
+                "kind": "action",
+                "action": "core.compose",
+                "inputs": {"value": "nobody answered"},
+            },
+        ],
+        "edges": [
+            {"source": "t", "target": "ask"},
+            {"source": "ask", "target": "chosen"},
+            {"source": "ask", "target": "nobody", "when": ["timed_out"]},
+        ],
+    }
+
+
+def _start(client: FlaskClient, document: dict[str, Any], ip: str = "203.0.113.9") -> str:
+    created = client.post("/api/v1/playbooks", json=document)
+    assert created.status_code == 201, created.json
+    assert created.json is not None
+    assert created.json["valid"], created.json["problems"]
+    started = client.post(
+        f"/api/v1/playbooks/{created.json['id']}/runs", json={"trigger": {"ip": ip}}
+    )
+    assert started.status_code == 202, started.json
+    assert started.json is not None
+    return str(started.json["id"])
+
+
+def _settled(client: FlaskClient, run_id: str, statuses: set[str]) -> dict[str, Any]:
+    deadline = time.monotonic() + SETTLE_S
+    while True:
+        run = fetch(client, run_id)
+        if run["status"] in statuses or time.monotonic() > deadline:
+            assert run["status"] in statuses, run
+            return run
+        time.sleep(0.05)
+
+
+def _token(mailbox: Mailbox, address: str) -> str:
+    """The Block link's token in the newest mail to this address."""
+    message = mailbox.to(address)[-1]
+    body = message.get_body(preferencelist=("plain",))
+    assert body is not None
+    found = LINK.search(body.get_content())
+    assert found is not None, body.get_content()
+    return found.group(1)
+
+
+def _answer(client: FlaskClient, token: str, option: str, **more: Any) -> Any:
+    return client.post(f"/api/v1/approval-links/{token}", json={"option": option, **more})
+
+
+def test_the_first_answer_through_a_mailed_link_decides_and_the_run_goes_on(
+    client: FlaskClient, anonymous: FlaskClient, mailbox: Mailbox, mail_connection: str
+) -> None:
+    run_id = _start(client, _playbook())
+    run = fetch(client, run_id)
+    assert run["status"] == "waiting"
+    assert steps(run)["ask"]["status"] == "waiting"
+    # Each approver has a mail of their own with a button per option.
+    alice_mail = mailbox.to(ALICE)[0]
+    assert alice_mail["Subject"] == "Approval needed: Block 203.0.113.9?"
+    html = alice_mail.get_body(preferencelist=("html",))
+    assert html is not None
+    assert ">Block</a>" in html.get_content()
+    alice, carol = _token(mailbox, ALICE), _token(mailbox, CAROL)
+    assert alice != carol
+
+    seen = anonymous.get(f"/api/v1/approval-links/{alice}")
+    assert seen.status_code == 200, seen.json
+    assert seen.json is not None
+    assert (seen.json["state"], seen.json["options"]) == ("open", ["Block", "Ignore"])
+    assert (seen.json["approver"], seen.json["title"]) == (ALICE, "Block 203.0.113.9?")
+
+    markup = "<script>alert(1)</script> {{ 7 * 7 }}"
+    answered = _answer(anonymous, alice, "Block", comment=markup)
+    assert answered.status_code == 200, answered.json
+    assert answered.json is not None
+    assert (answered.json["state"], answered.json["decision"]) == ("answered", "Block")
+    assert answered.json["answer"]["comment"] == markup
+
+    run = _settled(client, run_id, {"succeeded"})
+    ask = steps(run)["ask"]
+    assert ask["status"] == "succeeded"
+    assert ask["output"]["selected_option"] == "Block"
+    assert (ask["output"]["responder"], ask["output"]["comment"]) == (ALICE, markup)
+    assert [r["approver"] for r in ask["output"]["responses"]] == [ALICE]
+    assert steps(run)["chosen"]["output"] == "Block"
+    assert steps(run)["nobody"]["status"] == "skipped"
+
+    # The link works once; the other approver's link says it is decided; nothing changes.
+    again = _answer(anonymous, alice, "Ignore")
+    assert (again.status_code, again.json["error"]["code"]) == (409, "already_answered")
+    late = _answer(anonymous, carol, "Ignore")
+    assert (late.status_code, late.json["error"]["code"]) == (409, "approval_decided")
+    assert anonymous.get(f"/api/v1/approval-links/{carol}").json["state"] == "decided"
+    assert steps(fetch(client, run_id))["ask"]["output"]["responses"] == ask["output"]["responses"]
+
+    events = client.get("/api/v1/audit?action=approval.respond").json
+    assert events is not None
+    [event] = [e for e in events["data"] if e["target_id"] == ask["output"]["approval_id"]]
+    assert (event["details"]["option"], event["actor_name"]) == ("Block", ALICE)
+    assert alice not in str(event)
+
+
+def test_tampered_and_foreign_links_and_bad_answers_change_nothing(
+    client: FlaskClient, anonymous: FlaskClient, mailbox: Mailbox, mail_connection: str
+) -> None:
+    run_id = _start(client, _playbook(allow_comment=False))
+    token = _token(mailbox, ALICE)
+    payload, _, signature = token.rpartition(".")
+    forged = [
+        token[:-2] + ("AA" if not token.endswith("AA") else "BB"),
+        f"{payload[:-1]}x.{signature}",
+        "not-a-token",
+        "",
+    ]
+    for bad in forged:
+        for answer in (anonymous.get, lambda url: anonymous.post(url, json={"option": "Block"})):
+            refused = answer(f"/api/v1/approval-links/{bad}")
+            assert refused.status_code in (404, 405), (bad, refused.json)
+            if refused.status_code == 404 and refused.json and "error" in refused.json:
+                assert refused.json["error"]["code"] in ("invalid_link", "not_found")
+    wrong = _answer(anonymous, token, "Block it all")
+    assert (wrong.status_code, wrong.json["error"]["code"]) == (422, "invalid_option")
+    commented = _answer(anonymous, token, "Block", comment="no comment box here")
+    assert (commented.status_code, commented.json["error"]["code"]) == (422, "invalid_comment")
+    unknown_field = _answer(anonymous, token, "Block", chosen_by="admin")
+    assert unknown_field.status_code == 422
+    assert anonymous.get(f"/api/v1/approval-links/{token}").json["responses_count"] == 0
+    assert fetch(client, run_id)["status"] == "waiting"
+
+    # Each link opens its own approval only.
+    _start(client, _playbook(allow_comment=False), ip="198.51.100.7")
+    other = _token(mailbox, ALICE)
+    assert other != token
+    assert anonymous.get(f"/api/v1/approval-links/{other}").json["title"] == "Block 198.51.100.7?"
+    assert anonymous.get(f"/api/v1/approval-links/{token}").json["title"] == "Block 203.0.113.9?"
+
+
+def test_quorum_of_two_split_between_ignore_and_block_is_decided_by_the_last_option(
+    client: FlaskClient, anonymous: FlaskClient, mailbox: Mailbox, mail_connection: str
+) -> None:
+    run_id = _start(client, _playbook(policy="quorum", quorum=2))
+    first = _answer(anonymous, _token(mailbox, ALICE), "Ignore")
+    assert (first.json["state"], first.json["decision"]) == ("answered", None)
+    assert fetch(client, run_id)["status"] == "waiting"
+    # The output so far is on the trace while the step waits.
+    assert [r["option"] for r in steps(fetch(client, run_id))["ask"]["output"]["responses"]] == [
+        "Ignore"
+    ]
+    second = _answer(anonymous, _token(mailbox, CAROL), "Block")
+    assert second.json["decision"] == "Ignore"
+    run = _settled(client, run_id, {"succeeded"})
+    output = steps(run)["ask"]["output"]
+    assert (output["selected_option"], output["responder"]) == ("Ignore", None)
+    assert [r["option"] for r in output["responses"]] == ["Ignore", "Block"]
+
+
+def test_quorum_reached_by_two_matching_answers(
+    client: FlaskClient, anonymous: FlaskClient, mailbox: Mailbox, mail_connection: str
+) -> None:
+    run_id = _start(client, _playbook(policy="all"))
+    _answer(anonymous, _token(mailbox, ALICE), "Block")
+    assert fetch(client, run_id)["status"] == "waiting"
+    _answer(anonymous, _token(mailbox, CAROL), "Block")
+    output = steps(_settled(client, run_id, {"succeeded"}))["ask"]["output"]
+    assert (output["selected_option"], output["responder"]) == ("Block", CAROL)
+
+
+def test_nobody_answers_and_the_timed_out_path_runs(
+    client: FlaskClient, anonymous: FlaskClient, mailbox: Mailbox, mail_connection: str
+) -> None:
+    run_id = _start(client, _playbook(timeout="PT1S"))
+    run = _settled(client, run_id, {"succeeded"})
+    assert steps(run)["ask"]["status"] == "timed_out"
+    assert steps(run)["ask"]["error"]["code"] == "timed_out"
+    assert steps(run)["nobody"]["output"] == "nobody answered"
+    assert steps(run)["chosen"]["status"] == "skipped"
+    late = _answer(anonymous, _token(mailbox, ALICE), "Block")
+    assert (late.status_code, late.json["error"]["code"]) == (409, "approval_expired")
+
+
+def test_a_cancelled_run_closes_its_request(
+    client: FlaskClient, anonymous: FlaskClient, mailbox: Mailbox, mail_connection: str
+) -> None:
+    run_id = _start(client, _playbook())
+    assert client.post(f"/api/v1/runs/{run_id}/cancel").status_code == 200
+    token = _token(mailbox, ALICE)
+    assert anonymous.get(f"/api/v1/approval-links/{token}").json["state"] == "closed"
+    closed = _answer(anonymous, token, "Block")
+    assert (closed.status_code, closed.json["error"]["code"]) == (409, "approval_closed")
+
+
+def test_users_answer_in_their_inbox_but_not_their_own_request(
+    client_for: Callable[[Role], FlaskClient],
+    people: dict[Role, Person],
+    mailbox: Mailbox,
+    mail_connection: str,
+) -> None:
+    requester, approver = people[Role.RESPONDER], people[Role.PLAYBOOK_OPERATOR]
+    asking = client_for(Role.OWNER)
+    document = _playbook(approvers=[requester.name, approver.name, ALICE])
+    created = asking.post("/api/v1/playbooks", json=document).json
+    assert created is not None
+    # The Responder starts the run, so the Responder may not approve it.
+    started = client_for(Role.RESPONDER).post(
+        f"/api/v1/playbooks/{created['id']}/runs", json={"trigger": {"ip": "192.0.2.1"}}
+    )
+    assert started.status_code == 202, started.json
+    run_id = started.json["id"]
+    assert [str(m["To"]) for m in mailbox.messages] == [ALICE]  # users answer in the inbox
+
+    inbox = client_for(Role.PLAYBOOK_OPERATOR).get("/api/v1/approvals").json
+    assert inbox is not None
+    [item] = inbox["data"]
+    assert (item["run_id"], item["state"], item["approver"]) == (run_id, "open", approver.name)
+    assert client_for(Role.READER).get("/api/v1/approvals").json["data"] == []
+
+    respond = f"/api/v1/approvals/{item['id']}/respond"
+    own = client_for(Role.RESPONDER).post(respond, json={"option": "Block"})
+    assert (own.status_code, own.json["error"]["code"]) == (403, "own_request")
+    stranger = client_for(Role.READER).post(respond, json={"option": "Block"})
+    assert (stranger.status_code, stranger.json["error"]["code"]) == (403, "not_an_approver")
+
+    answered = client_for(Role.PLAYBOOK_OPERATOR).post(
+        respond, json={"option": "Ignore", "comment": "benign"}
+    )
+    assert answered.status_code == 200, answered.json
+    assert answered.json["responses"][0]["approver"] == approver.name
+    output = steps(_settled(asking, run_id, {"succeeded"}))["ask"]["output"]
+    assert (output["selected_option"], output["responder"]) == ("Ignore", approver.name)
+    assert client_for(Role.PLAYBOOK_OPERATOR).get("/api/v1/approvals").json["data"] == []
+    everything = client_for(Role.PLAYBOOK_OPERATOR).get("/api/v1/approvals?state=all").json
+    assert [entry["state"] for entry in everything["data"]] == ["answered"]
+
+
+def test_a_new_server_takes_the_answer_to_a_run_the_old_one_left_waiting(
+    database_url: str,
+    tmp_path: Path,
+    connectors_dir: Path,
+    registry: ConnectorRegistry,
+    app: Flask,
+    client: FlaskClient,
+    mailbox: Mailbox,
+    mail_connection: str,
+) -> None:
+    run_id = _start(client, _playbook())
+    token = _token(mailbox, ALICE)
+    _close(app)  # the server stops while the run waits
+
+    later = _make_app(database_url, tmp_path / "var", connectors_dir, registry)
+    try:
+        with later.app_context():
+            runner().resume_all()
+        answered = _answer(later.test_client(), token, "Block")
+        assert answered.status_code == 200, answered.json
+        owner = later.test_client()
+        owner.environ_base["HTTP_AUTHORIZATION"] = client.environ_base["HTTP_AUTHORIZATION"]
+        run = _settled(owner, run_id, {"succeeded"})
+        assert steps(run)["chosen"]["output"] == "Block"
+    finally:
+        _close(later)
