@@ -1,0 +1,2 @@
+"""Playbook templates shipped with soarflow: each a JSON file holding a playbook document and
+what a person choosing it needs to know (title, description, scenario, connectors)."""
