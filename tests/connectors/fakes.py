@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import copy
+import email
+import email.policy
 import ipaddress
+import socket
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass, field
+from email.message import EmailMessage
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import Envelope, Session
 from flask import Flask
 from werkzeug.serving import make_server
 
@@ -112,3 +119,46 @@ def missing_fields(schema: Mapping[str, Any], value: Any, where: str = "$") -> l
             for index, item in enumerate(value):
                 missing += missing_fields(items, item, f"{where}[{index}]")
     return missing
+
+
+# --- a real SMTP server (aiosmtpd) on loopback that keeps what it receives -------------------
+
+
+@dataclass
+class Mailbox:
+    port: int = 0
+    messages: list[EmailMessage] = field(default_factory=list)
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [message for message in self.messages if address in str(message["To"])]
+
+
+class _Collect:
+    def __init__(self, mailbox: Mailbox) -> None:
+        self.mailbox = mailbox
+
+    async def handle_DATA(self, _server: Any, _session: Session, envelope: Envelope) -> str:
+        raw = envelope.original_content or b""
+        parsed = email.message_from_bytes(raw, policy=email.policy.default)
+        assert isinstance(parsed, EmailMessage)
+        self.mailbox.messages.append(parsed)
+        return "250 OK"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextmanager
+def receiving_mail() -> Iterator[Mailbox]:
+    """An SMTP server on a free loopback port; the mailbox fills as messages arrive."""
+    mailbox = Mailbox(port=free_port())
+    controller = Controller(_Collect(mailbox), hostname="127.0.0.1", port=mailbox.port)
+    controller.start()
+    try:
+        yield mailbox
+    finally:
+        controller.stop()

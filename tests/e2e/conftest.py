@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -11,6 +12,7 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -119,37 +121,63 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 def serving_soarflow(workdir: Path, extra_env: Mapping[str, str] | None = None) -> Iterator[Server]:
     """`soarflow serve` on a free port with a new database in `workdir`; `extra_env` adds to its
     settings (a connectors folder, allowed networks)."""
-    if not (FRONTEND_DIR / "index.html").is_file():
-        skip_or_fail(f"{FRONTEND_DIR}/index.html is missing; run `make test`, which builds it")
-    env = {
-        **os.environ,
-        "SOARFLOW_DATABASE_URL": f"sqlite:///{workdir / 'soarflow.db'}",
-        "SOARFLOW_FRONTEND_DIR": str(FRONTEND_DIR),
-        **(extra_env or {}),
-    }
-    _soarflow(["db", "upgrade"], env)
-    token = _create_user(env)
-
-    port = _free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    # A file, not a pipe: nobody reads the access log while tests run, and a full pipe would
-    # block the server. On its first start the server may print a generated admin password
-    # there; the tests ignore it and sign in as the user created above.
-    log_path = workdir / "server.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [SOARFLOW, "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+    installed = Installation.prepare(workdir, extra_env)
     try:
+        yield installed.start()
+    finally:
+        installed.stop()
+
+
+@dataclass
+class Installation:
+    """A database and settings in a folder, and the server on them, which a test may kill and
+    start again (on the same port, so that links it sent keep working)."""
+
+    workdir: Path
+    env: dict[str, str]
+    token: str
+    port: int
+    process: subprocess.Popen[bytes] | None = None
+
+    @classmethod
+    def prepare(cls, workdir: Path, extra_env: Mapping[str, str] | None = None) -> Installation:
+        if not (FRONTEND_DIR / "index.html").is_file():
+            skip_or_fail(f"{FRONTEND_DIR}/index.html is missing; run `make test`, which builds it")
+        port = _free_port()
+        env = {
+            **os.environ,
+            "SOARFLOW_DATABASE_URL": f"sqlite:///{workdir / 'soarflow.db'}",
+            "SOARFLOW_FRONTEND_DIR": str(FRONTEND_DIR),
+            "SOARFLOW_VAR_DIR": str(workdir / "var"),
+            **(extra_env or {}),
+        }
+        _soarflow(["db", "upgrade"], env)
+        return cls(workdir, env, _create_user(env), port)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> Server:
+        # A file, not a pipe: nobody reads the access log while tests run, and a full pipe would
+        # block the server. On its first start the server may print a generated admin password
+        # there; the tests ignore it and sign in as the user created above.
+        log_path = self.workdir / "server.log"
+        with log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                [SOARFLOW, "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         deadline = time.monotonic() + STARTUP_TIMEOUT_S
-        while not _is_healthy(base_url):
-            if process.poll() is not None or time.monotonic() > deadline:
+        while not _is_healthy(self.url):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
                 state = (
-                    f"exited with {process.returncode}"
-                    if process.returncode is not None
+                    f"exited with {self.process.returncode}"
+                    if self.process.returncode is not None
                     else f"did not answer /api/v1/health within {STARTUP_TIMEOUT_S:.0f} s"
                 )
                 pytest.fail(
@@ -157,9 +185,20 @@ def serving_soarflow(workdir: Path, extra_env: Mapping[str, str] | None = None) 
                     pytrace=False,
                 )
             time.sleep(0.1)
-        yield Server(url=base_url, username=USERNAME, password=PASSWORD, token=token)
-    finally:
-        _stop(process)
+        return Server(url=self.url, username=USERNAME, password=PASSWORD, token=self.token)
+
+    def kill(self) -> None:
+        """As a crash or a power cut: no chance to finish anything."""
+        if self.process is not None:
+            # The whole group: gunicorn's workers too, as a power cut would.
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+            self.process = None
+
+    def stop(self) -> None:
+        if self.process is not None:
+            _stop(self.process)
+            self.process = None
 
 
 @pytest.fixture(scope="session")
