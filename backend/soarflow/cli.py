@@ -7,6 +7,7 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, NoReturn
@@ -50,13 +51,10 @@ def serve(host: str | None, port: int | None, workers: int, threads: int) -> Non
     from soarflow.server import serve as run_server
 
     settings = Settings.from_env()
-    run_server(
-        settings,
-        host=host or settings.host,
-        port=port or settings.port,
-        workers=workers,
-        threads=threads,
-    )
+    # The address served is also the one links point to (webhooks, approvals) without a
+    # SOARFLOW_PUBLIC_URL.
+    settings = replace(settings, host=host or settings.host, port=port or settings.port)
+    run_server(settings, host=settings.host, port=settings.port, workers=workers, threads=threads)
 
 
 @main.command()

@@ -1,6 +1,8 @@
 import { Suspense, lazy, useEffect, useState } from "react";
 import { onSessionEnded, toApiError } from "./api";
 import type { ApiError } from "./api";
+import { ApprovalLinkPage } from "./approvals/ApprovalLinkPage";
+import { ApprovalsPage } from "./approvals/ApprovalsPage";
 import { SESSION_ENDED_NOTICE, fetchMe, signOut, userLabel } from "./auth";
 import type { User } from "./auth";
 import { AutomationPage } from "./automation/AutomationPage";
@@ -50,6 +52,15 @@ type SessionState =
   | { status: "signed-in"; user: User };
 
 export function App() {
+  const route = parseRoute(usePathname());
+  // An approval link is answered by whoever the playbook e-mailed, account or not: the token in
+  // the address is the credential. So its page skips the session check, and a signed-in user
+  // answers as the link's approver, not as themselves.
+  if (route.page === "approval-link") return <ApprovalLinkPage key={route.token} token={route.token} />;
+  return <SessionApp />;
+}
+
+function SessionApp() {
   const [session, setSession] = useState<SessionState>({ status: "checking" });
   const [attempt, setAttempt] = useState(0);
 
@@ -179,6 +190,7 @@ function SignedInApp({ user, onSignedOut }: { user: User; onSignedOut: () => voi
         {route.page === "alerts" && <AlertsPage />}
         {route.page === "automation" && <AutomationPage />}
         {route.page === "automation-rule" && <RuleEditorPage key={route.ruleId ?? "new"} ruleId={route.ruleId} />}
+        {route.page === "approvals" && <ApprovalsPage />}
         {route.page === "runs" && <RunsPage />}
         {route.page === "playbook-runs" && <PlaybookRunsPage key={route.playbookId} playbookId={route.playbookId} />}
         {route.page === "run" && (

@@ -2,16 +2,25 @@
 // header is slimmer).
 
 import type { MouseEvent } from "react";
-import { ALERTS_PATH, AUTOMATION_PATH, INCIDENTS_PATH, PLAYBOOKS_PATH, RUNS_PATH, navigate } from "./router";
+import {
+  ALERTS_PATH,
+  APPROVALS_PATH,
+  AUTOMATION_PATH,
+  INCIDENTS_PATH,
+  PLAYBOOKS_PATH,
+  RUNS_PATH,
+  navigate,
+} from "./router";
 import type { Route } from "./router";
 
-type Section = "playbooks" | "incidents" | "alerts" | "automation" | "runs" | null;
+type Section = "playbooks" | "incidents" | "alerts" | "automation" | "approvals" | "runs" | null;
 
 const SECTIONS: { section: Exclude<Section, null>; label: string; path: string }[] = [
   { section: "playbooks", label: "Playbooks", path: PLAYBOOKS_PATH },
   { section: "incidents", label: "Incidents", path: INCIDENTS_PATH },
   { section: "alerts", label: "Alerts", path: ALERTS_PATH },
   { section: "automation", label: "Automation", path: AUTOMATION_PATH },
+  { section: "approvals", label: "Approvals", path: APPROVALS_PATH },
   { section: "runs", label: "Runs", path: RUNS_PATH },
 ];
 
@@ -32,6 +41,10 @@ export function sectionOf(route: Route): Section {
     case "automation":
     case "automation-rule":
       return "automation";
+    case "approvals":
+      return "approvals";
+    // An approval link's page has no header: it is shown without signing in.
+    case "approval-link":
     case "not-found":
       return null;
   }

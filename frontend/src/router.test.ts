@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { automationRulePath, designerPath, incidentPath, parseRoute, playbookRunsPath, runPath } from "./router";
+import {
+  APPROVALS_PATH,
+  approvalLinkPath,
+  automationRulePath,
+  designerPath,
+  incidentPath,
+  parseRoute,
+  playbookRunsPath,
+  runPath,
+} from "./router";
 
 describe("parseRoute", () => {
   it("knows the playbooks list and the designer of a playbook", () => {
@@ -41,5 +50,17 @@ describe("parseRoute", () => {
     expect(parseRoute(playbookRunsPath("p 1"))).toEqual({ page: "playbook-runs", playbookId: "p 1" });
     expect(parseRoute("/playbooks/runs")).toEqual({ page: "designer", playbookId: "runs" });
     expect(parseRoute("/runs/a/b")).toEqual({ page: "not-found" });
+  });
+
+  it("knows the approvals inbox and an approval link", () => {
+    expect(parseRoute(APPROVALS_PATH)).toEqual({ page: "approvals" });
+    expect(parseRoute("/approvals/")).toEqual({ page: "approvals" });
+    expect(parseRoute("/approve/eyJhIjoxfQ.Zx-_9")).toEqual({ page: "approval-link", token: "eyJhIjoxfQ.Zx-_9" });
+    expect(parseRoute("/approve")).toEqual({ page: "not-found" });
+    expect(parseRoute("/approve/a/b")).toEqual({ page: "not-found" });
+  });
+
+  it("reads back the token approvalLinkPath writes", () => {
+    expect(parseRoute(approvalLinkPath("a b/c="))).toEqual({ page: "approval-link", token: "a b/c=" });
   });
 });

@@ -17,6 +17,10 @@ export type Route =
   | { page: "run"; runId: string }
   /** One playbook's runs, with charts of the last 30 days. */
   | { page: "playbook-runs"; playbookId: string }
+  /** The signed-in user's approval requests. */
+  | { page: "approvals" }
+  /** One request opened from the link an approver was sent; the token is the credential. */
+  | { page: "approval-link"; token: string }
   | { page: "not-found" };
 
 /** The one path segment after a prefix (`/incidents/<id>`), decoded; null if the path is another. */
@@ -40,6 +44,9 @@ export function parseRoute(pathname: string): Route {
   if (path === AUTOMATION_PATH) return { page: "automation" };
   if (path === NEW_AUTOMATION_RULE_PATH) return { page: "automation-rule", ruleId: null };
   if (path === RUNS_PATH) return { page: "runs" };
+  if (path === APPROVALS_PATH) return { page: "approvals" };
+  const token = segmentAfter(APPROVAL_LINK_PREFIX, path);
+  if (token !== null) return { page: "approval-link", token };
   const runId = segmentAfter(`${RUNS_PATH}/`, path);
   if (runId !== null) return { page: "run", runId };
   if (path.endsWith(PLAYBOOK_RUNS_SUFFIX)) {
@@ -66,6 +73,8 @@ export const AUTOMATION_PATH = "/automation";
 export const NEW_AUTOMATION_RULE_PATH = "/automation/new";
 export const RUNS_PATH = "/runs";
 const PLAYBOOK_RUNS_SUFFIX = "/runs";
+export const APPROVALS_PATH = "/approvals";
+const APPROVAL_LINK_PREFIX = "/approve/";
 
 /** The runs about one alert: the runs list filtered to it. */
 export function alertRunsPath(alertId: string): string {
@@ -87,6 +96,11 @@ export function automationRulePath(ruleId: string): string {
 /** A run's own page: a link a reviewer can paste into a ticket. */
 export function runPath(runId: string): string {
   return `${RUNS_PATH}/${encodeURIComponent(runId)}`;
+}
+
+/** The page an approver's e-mail or Slack message links to. */
+export function approvalLinkPath(token: string): string {
+  return `${APPROVAL_LINK_PREFIX}${encodeURIComponent(token)}`;
 }
 
 // pushState fires no event of its own; this one tells subscribers the path changed.
