@@ -5,14 +5,17 @@ process takes the answer to a run the old one left waiting. Every bad answer cha
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -22,7 +25,17 @@ from soarflow.config import Settings
 from soarflow.connectors import ConnectorRegistry
 from soarflow.security.roles import Role
 from tests.api.test_runs_api import fetch, steps
-from tests.connectors.fakes import SHIPPED_CONNECTORS, Mailbox, receiving_mail
+from tests.connectors.fakes import (
+    SHIPPED_CONNECTORS,
+    Mailbox,
+    receiving_mail,
+    serving,
+    shipped_manifest,
+)
+from tests.connectors.test_microsoft_teams import INCOMING as TEAMS_INCOMING
+from tests.connectors.test_microsoft_teams import fake_teams
+from tests.connectors.test_slack import TOKEN as SLACK_TOKEN
+from tests.connectors.test_slack import fake_slack
 from tests.fixtures import Person
 
 ALICE = "alice@soc.example"
@@ -43,11 +56,37 @@ def mailbox(smtp_server: Mailbox) -> Mailbox:
     return smtp_server
 
 
+@dataclass
+class Chats:
+    """Fakes of Slack's API and of a Teams webhook, with what they were sent."""
+
+    slack_url: str = ""
+    teams_url: str = ""
+    slack: list[dict[str, Any]] = field(default_factory=list)
+    teams: list[dict[str, Any]] = field(default_factory=list)
+
+
 @pytest.fixture(scope="module")
-def connectors_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def chats() -> Iterator[Chats]:
+    found = Chats()
+    with serving(fake_slack(found.slack)) as slack, serving(fake_teams(found.teams)) as teams:
+        found.slack_url, found.teams_url = slack, teams
+        yield found
+
+
+@pytest.fixture(scope="module")
+def connectors_dir(tmp_path_factory: pytest.TempPathFactory, chats: Chats) -> Path:
+    """What the approvals need, Slack's API on its fake, and Teams webhooks allowed on loopback."""
     folder = tmp_path_factory.mktemp("approvals") / "connectors"
-    for connector_id in ("core", "soarflow", "approvals", "email"):
+    for connector_id in ("core", "soarflow", "approvals", "email", "slack", "microsoft_teams"):
         shutil.copytree(SHIPPED_CONNECTORS / connector_id, folder / connector_id)
+    slack = shipped_manifest("slack", chats.slack_url)
+    (folder / "slack" / "manifest.yaml").write_text(yaml.safe_dump(slack))
+    teams_file = folder / "microsoft_teams" / "manifest.yaml"
+    teams = yaml.safe_load(teams_file.read_text())
+    del teams["connection"]["fields"]["properties"]["webhook_url"]["pattern"]
+    teams["connection"]["allowed_hosts"] = ["127.0.0.1"]
+    teams_file.write_text(yaml.safe_dump(teams))
     return folder
 
 
@@ -398,3 +437,41 @@ def test_a_new_server_takes_the_answer_to_a_run_the_old_one_left_waiting(
         assert steps(run)["chosen"]["output"] == "Block"
     finally:
         _close(later)
+
+
+def test_slack_and_teams_carry_every_approvers_links(
+    client: FlaskClient, anonymous: FlaskClient, chats: Chats, mailbox: Mailbox
+) -> None:
+    for connection in (
+        {"connector": "slack", "name": "slack", "fields": {"bot_token": SLACK_TOKEN}},
+        {
+            "connector": "microsoft_teams",
+            "name": "teams",
+            "fields": {"webhook_url": f"{chats.teams_url}/{TEAMS_INCOMING}"},
+        },
+    ):
+        made = client.post("/api/v1/connections", json=connection)
+        assert made.status_code == 201, made.json
+    chats.slack.clear()
+    chats.teams.clear()
+    document = _playbook(
+        email_connection=None,
+        slack={"connection": "slack", "channel": "#soc-alerts"},
+        teams={"connection": "teams"},
+    )
+    del document["nodes"][0]["inputs"]["email_connection"]
+    run_id = _start(client, document)
+    run = fetch(client, run_id)
+    assert run["status"] == "waiting", steps(run)["ask"]["error"]
+    assert mailbox.messages == []
+    [slack] = [sent["body"] for sent in chats.slack if sent["path"].endswith("chat.postMessage")]
+    assert slack["channel"] == "#soc-alerts"
+    tokens = re.findall(r"/approve/([A-Za-z0-9._-]+)\?option=Block\|Block>", slack["text"])
+    assert len(tokens) == 2
+    assert "<https://soar.example/approvals|answer in the Approvals inbox>" in slack["text"]
+    [teams] = chats.teams
+    card = json.dumps(teams["body"])
+    assert all(token in card for token in tokens)
+    answered = _answer(anonymous, tokens[1], "Ignore")
+    assert answered.status_code == 200, answered.json
+    assert answered.json["approver"] == CAROL
