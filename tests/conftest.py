@@ -32,6 +32,7 @@ POSTGRES_URL = os.environ.get(
 # Everything a test may write. The audit log refuses DELETE, so PostgreSQL empties tables with
 # TRUNCATE (which row triggers do not see) and SQLite tests each get a fresh copy of a template.
 WRITTEN_TABLES = (
+    "playbook_import",
     "approval_response",
     "approval",
     "automation_event",

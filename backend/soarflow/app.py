@@ -17,6 +17,7 @@ from soarflow.api import (
     connectors,
     errors,
     extensions,
+    imports,
     incidents,
     meta,
     playbooks,
@@ -90,6 +91,7 @@ def create_app(
         automation_rules.bp,
         subject_runs.bp,
         approvals.bp,
+        imports.bp,
     ):
         app.register_blueprint(blueprint)
     web.init_app(app, settings.frontend_dir)

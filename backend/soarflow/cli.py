@@ -31,8 +31,9 @@ from soarflow.playbook import validate as validate_document
 from soarflow.security.credentials import hash_password, password_problem
 from soarflow.security.roles import Role, parse_role
 from soarflow.store import access, audit
+from soarflow.store import imports as import_store
 from soarflow.store.db import make_engine
-from soarflow.store.models import utcnow
+from soarflow.store.models import ImportedFile, utcnow
 
 
 @click.group()
@@ -105,6 +106,75 @@ def validate(file: Path, as_json: bool) -> None:
     else:
         click.echo(f"{file}: valid")
     sys.exit(1 if problems else 0)
+
+
+@main.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--workspace", default="default", show_default=True, help="Workspace id or name to import into."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def import_playbooks(paths: tuple[Path, ...], workspace: str, as_json: bool) -> None:
+    """Import Microsoft Sentinel playbooks (ARM templates) and Logic Apps workflow definitions:
+    files, or folders of .json files. What does not carry over is reported, and the playbook
+    saved as a draft. Exit 0 when every file imported completely, 1 otherwise."""
+    files = _import_files(paths)
+    registry = ConnectorRegistry.load(Settings.from_env().connectors_dir)
+    results: list[ImportedFile] = []
+    with _store() as session:
+        found = access.get_workspace(session, key=workspace)
+        if found is None:
+            _fail(f"no workspace '{workspace}'")
+        with click.progressbar(
+            files, label="Importing", file=sys.stderr, item_show_func=_shown_name
+        ) as progress:
+            for file in progress:
+                result = import_store.import_file(
+                    session,
+                    workspace_id=found.id,
+                    file_name=str(file),
+                    raw=file.read_bytes(),
+                    catalog=registry,
+                )
+                if result.playbook_id is not None:
+                    _audit_cli(session, "playbooks.import", "playbook", result.playbook_id)
+                    session.commit()
+                results.append(result)
+    _print_imports(results, as_json)
+    sys.exit(0 if all(result.status == "imported" for result in results) else 1)
+
+
+def _import_files(paths: tuple[Path, ...]) -> list[Path]:
+    found: list[Path] = []
+    for path in paths:
+        found.extend(sorted(path.rglob("*.json")) if path.is_dir() else [path])
+    if not found:
+        _fail("no .json file to import")
+    return found
+
+
+def _shown_name(file: Path | None) -> str:
+    return file.name if file is not None else ""
+
+
+def _print_imports(results: list[ImportedFile], as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps([result.model_dump(mode="json") for result in results], indent=2))
+        return
+    for result in results:
+        if result.status == "failed":
+            click.echo(f"FAILED   {result.file}: {result.error}")
+            continue
+        label = "IMPORTED" if result.status == "imported" else "DRAFT   "
+        click.echo(
+            f"{label} {result.file} -> {result.name} ({result.playbook_id}): "
+            f"{result.unmapped} not carried over, {result.problems} problem(s)"
+        )
+        for finding in result.findings:
+            if finding.kind != "note":
+                click.echo(f"    {finding.kind:<10} {finding.path}: {finding.message}")
+    clean = sum(result.status == "imported" for result in results)
+    click.echo(f"{clean} of {len(results)} imported completely")
 
 
 @main.command("run")

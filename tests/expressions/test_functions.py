@@ -186,9 +186,20 @@ def test_function(text: str, expected: Any) -> None:
 
 
 def test_every_function_has_a_test() -> None:
-    tested = " ".join(text for text, _ in CASES) + " utcnow()"
+    tested = " ".join(text for text, _ in CASES) + " utcnow() guid()"
     untested = [name for name, *_ in FUNCTIONS if not re.search(rf"\b{name}\b", tested)]
     assert untested == []
+
+
+UUID4 = r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"
+
+
+def test_guid_is_a_new_uuid_at_every_call() -> None:
+    first, second = evaluate("{{ [guid(), guid()] }}", {})
+    assert re.fullmatch(
+        r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", first
+    )
+    assert first != second
 
 
 def test_utcnow_is_the_current_utc_time_as_iso_text() -> None:

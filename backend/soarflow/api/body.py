@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 from flask import Response, jsonify, request
 from pydantic import BaseModel, ValidationError
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from soarflow.api.errors import ApiError
 from soarflow.playbook.document import JsonPath, json_path
@@ -134,6 +135,24 @@ def _check_text(text: str, path: JsonPath) -> None:
         text.encode("utf-8")
     except UnicodeEncodeError:
         raise _invalid("text holds an unpaired UTF-16 surrogate", path=json_path(path)) from None
+
+
+def raw_body(limit: int, what: str) -> bytes:
+    """The request body, reading no more than limit + 1 bytes of it; 413 `too_large` beyond
+    `limit` (`what` names what takes bodies that large, for the message)."""
+    too_large = ApiError(
+        413, "too_large", f"{what} takes bodies of up to {limit:,} bytes", {"limit": limit}
+    )
+    if request.content_length is not None and request.content_length > limit:
+        raise too_large
+    request.max_content_length = limit
+    try:
+        raw = request.stream.read(limit + 1)
+    except RequestEntityTooLarge:
+        raise too_large from None
+    if len(raw) > limit:
+        raise too_large
+    return raw
 
 
 def model_response(model: BaseModel) -> Response:

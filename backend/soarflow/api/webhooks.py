@@ -17,11 +17,10 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, request, url_for
 from flask.blueprints import BlueprintSetupState
-from werkzeug.exceptions import RequestEntityTooLarge
 
 from soarflow.api.audit import audit_target, unaudited
 from soarflow.api.auth import PUBLIC, authorize, requires
-from soarflow.api.body import model_response, parse_json
+from soarflow.api.body import model_response, parse_json, raw_body
 from soarflow.api.errors import ApiError, not_found
 from soarflow.api.extensions import db_engine, db_session, runner, secret_box
 from soarflow.api.openapi import operation
@@ -101,7 +100,7 @@ def _nowhere() -> ApiError:
 def receive(webhook_id: str) -> Response | tuple[Response, int]:
     webhook, playbook, settings = _target(webhook_id)
     _within_rate(webhook.id, settings.rate_limit_per_minute)
-    raw = _raw_body(settings.max_body_bytes)
+    raw = raw_body(settings.max_body_bytes, "this webhook")
     message_id = _verified(webhook, raw) if settings.signature == "standard" else None
     try:
         trigger = _payload(raw)
@@ -146,23 +145,6 @@ def _within_rate(webhook_id: str, per_minute: int) -> None:
             {"retry_after": wait},
             headers={"Retry-After": str(wait)},
         )
-
-
-def _raw_body(limit: int) -> bytes:
-    """The body, reading no more than limit + 1 bytes of it."""
-    too_large = ApiError(
-        413, "too_large", f"this webhook takes bodies of up to {limit:,} bytes", {"limit": limit}
-    )
-    if request.content_length is not None and request.content_length > limit:
-        raise too_large
-    request.max_content_length = limit
-    try:
-        raw = request.stream.read(limit + 1)
-    except RequestEntityTooLarge:
-        raise too_large from None
-    if len(raw) > limit:
-        raise too_large
-    return raw
 
 
 def _verified(webhook: Webhook, raw: bytes) -> str:

@@ -17,6 +17,7 @@ import math
 import re
 import sys
 import urllib.parse
+import uuid
 from collections.abc import Callable, Iterable, Mapping
 from contextvars import ContextVar, Token
 from dataclasses import dataclass
@@ -521,6 +522,11 @@ _DIRECTIVE = re.compile(r"%(.?)", re.DOTALL)
 
 def utcnow() -> str:
     return _iso(datetime.now(UTC).replace(microsecond=0))
+
+
+def guid() -> str:
+    """A new random UUID, as Logic Apps' guid() gives (imported playbooks use it for ids)."""
+    return str(uuid.uuid4())
 
 
 def _iso(moment: datetime) -> str:
@@ -1135,6 +1141,13 @@ _FUNCTIONS: tuple[_Function, ...] = (
         capped_range,
         "range(stop) or range(start, stop, step=1)",
         "A list of whole numbers (at most 10,000).",
+    ),
+    _Function(
+        "guid",
+        "global",
+        guid,
+        "guid()",
+        "A new random UUID, different at every call: `0f8fad5b-d9cb-469f-a165-70867728950e`.",
     ),
     _Function(
         "utcnow",

@@ -72,6 +72,7 @@ def incident_payload(
         "created_at": incident["created_at"],
         "updated_at": incident["updated_at"],
         "url": url,
+        "tactics": _unique(tactic for alert in alerts for tactic in alert.get("tactics", [])),
         "entities": entities_payload(incident.get("entities", [])),
         "alerts": [_alert_summary(alert) for alert in alerts],
     }

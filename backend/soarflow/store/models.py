@@ -1199,3 +1199,65 @@ class InboxPage(SQLModel):
     data: list[InboxApproval]
     total: int
     next: str | None
+
+
+# Imports: the report of a playbook imported from Microsoft Sentinel / Logic Apps.
+
+
+class PlaybookImport(SQLModel, table=True):
+    """What an imported playbook's source held that did not carry over, kept with the playbook
+    for its import report."""
+
+    __tablename__ = "playbook_import"
+
+    id: int | None = Field(default=None, primary_key=True)
+    playbook_id: str = Field(
+        sa_column=Column(
+            String(36),
+            ForeignKey("playbook.id", ondelete="CASCADE"),
+            nullable=False,
+            unique=True,
+        )
+    )
+    file_name: str = Field(max_length=500)
+    # [{kind, path, message, node_id}]: see soarflow.logicapps.workflow.Finding.
+    findings: list[dict[str, Any]] = Field(sa_column=Column(JsonColumn, nullable=False))
+    unmapped: int = 0
+    created_at: datetime = _timestamp()
+
+
+class FindingPublic(SQLModel):
+    # action, expression or trigger: not carried over; defect: a fault of the original; note.
+    kind: str
+    path: str
+    message: str
+    node_id: str | None
+
+
+class ImportReport(SQLModel):
+    playbook_id: str
+    file_name: str
+    imported_at: UtcDatetime
+    unmapped: int
+    findings: list[FindingPublic]
+
+
+class ImportedFile(SQLModel):
+    """One file of an import: imported (complete and valid), draft (saved with problems or
+    unmapped parts) or failed (nothing saved)."""
+
+    file: str
+    status: str
+    playbook_id: str | None
+    name: str | None
+    unmapped: int
+    problems: int
+    error: str | None
+    findings: list[FindingPublic]
+
+
+class ImportResults(SQLModel):
+    data: list[ImportedFile]
+    imported: int
+    drafts: int
+    failed: int

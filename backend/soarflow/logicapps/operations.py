@@ -1,0 +1,503 @@
+"""Logic Apps' managed-connector calls (ApiConnection, ApiConnectionWebhook) as soarflow
+connector actions, found by the connector's API name, the method and the operation path.
+
+Each mapping turns the call's inputs into the soarflow action's inputs, with the workflow's
+expressions written by the importer's Writer, and says how later references to the call's output
+(`body('X')?['IPs']`) read the soarflow step's output. The calls with no mapping are listed in
+UNSUPPORTED_APIS with the reason the import report gives."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from soarflow.logicapps.wdl import Call, Literal, Node, Unmapped, Writer, split_template
+from soarflow.playbook.document import Json
+
+# What soarflow calls Sentinel's entity kinds, and the list key of each "Entities - Get" answer.
+ENTITY_KINDS = {
+    "account": ("account", "Accounts"),
+    "ip": ("ip", "IPs"),
+    "host": ("host", "Hosts"),
+    "url": ("url", "URLs"),
+    "filehash": ("filehash", "Filehashes"),
+    "dns": ("dns", "Dnses"),
+}
+SENTINEL_APIS = frozenset({"azuresentinel", "microsoftsentinel"})
+# Logic Apps' managed APIs soarflow has no connector for, and what to do instead.
+UNSUPPORTED_APIS = {
+    "keyvault": "Key Vault secrets: keep the secret in a soarflow connection instead",
+    "azureloganalyticsdatacollector": "sending data to Log Analytics has no soarflow connector",
+    "azurefirewallconnector": "Azure Firewall has no soarflow connector (use the HTTP action)",
+    "sentinelmcp": "Sentinel's AI analysis has no soarflow counterpart",
+    "azuremonitorlogs": "Log Analytics queries have no soarflow connector",
+}
+
+
+@dataclass(frozen=True)
+class Outputs:
+    """How references to a call's output map onto the soarflow step's output: keys renamed
+    (`SelectedOption` → `selected_option`) or dropped (the `IPs` wrapper of an entity list),
+    and whether its items are entities (their keys become snake_case)."""
+
+    renamed: Mapping[str, str] = field(default_factory=dict)
+    dropped: frozenset[str] = frozenset()
+    entity_list: bool = False
+    incident: bool = False
+    # HTTP: the response body is under this key of the output (`outputs()` reads the rest).
+    body_key: str | None = None
+
+
+@dataclass(frozen=True)
+class Mapped:
+    action: str
+    inputs: dict[str, Json]
+    connection: str | None = None
+
+
+@dataclass(frozen=True)
+class ConnectorCall:
+    """A managed-connector call as the workflow states it."""
+
+    api: str
+    connection: str
+    method: str
+    path: str
+    body: Any
+    queries: Mapping[str, Any]
+
+
+Mapper = Callable[[ConnectorCall, Writer, re.Match[str]], Mapped]
+
+
+def _path_expression(call: ConnectorCall, writer: Writer, position: int = -1) -> Json:
+    """The value of the `position`th `@{...}` part of the operation path, without the
+    encodeURIComponent around it (soarflow's connectors encode their own paths)."""
+    parts = [part for part in split_template(call.path) if not isinstance(part, str)]
+    if not parts:
+        raise Unmapped(f"no value in the operation path {call.path}")
+    node = parts[position]
+    if isinstance(node, Call) and node.name == "encodeuricomponent" and len(node.args) == 1:
+        node = node.args[0]
+    return _as_value(writer, node)
+
+
+def _as_value(writer: Writer, node: Node) -> Json:
+    if isinstance(node, Literal):
+        return node.value
+    return "{{ " + writer.expression(node) + " }}"
+
+
+def _field(call: ConnectorCall, writer: Writer, *keys: str) -> Json:
+    """A field of the call's body (through nested objects), written; None when absent."""
+    value: Any = call.body
+    for key in keys:
+        if not isinstance(value, Mapping) or key not in value:
+            return None
+        value = value[key]
+    return writer.value(value)
+
+
+def _without_none(inputs: Mapping[str, Json]) -> dict[str, Json]:
+    return {key: value for key, value in inputs.items() if value not in (None, "")}
+
+
+def _entities(call: ConnectorCall, writer: Writer, match: re.Match[str]) -> Mapped:
+    kind = ENTITY_KINDS[match.group(1)][0]
+    source = writer.value(call.body) if call.body is not None else "{{ trigger.entities }}"
+    where = {"all": [{"left": "{{ item.kind }}", "op": "eq", "right": kind}]}
+    return Mapped(
+        "core.filter_array",
+        {"from": source, "where": where},
+    )
+
+
+def _comment(call: ConnectorCall, writer: Writer, _match: re.Match[str]) -> Mapped:
+    return Mapped(
+        "soarflow.add_incident_comment",
+        {
+            "incident_id": _field(call, writer, "incidentArmId"),
+            "text": _field(call, writer, "message"),
+        },
+    )
+
+
+_SEVERITIES = {"Informational", "Low", "Medium", "High"}
+
+
+def _update_incident(call: ConnectorCall, writer: Writer, _match: re.Match[str]) -> Mapped:
+    status = _field(call, writer, "status")
+    if status == "Closed":
+        return Mapped(
+            "soarflow.close_incident",
+            _without_none(
+                {
+                    "incident_id": _field(call, writer, "incidentArmId"),
+                    "classification": _classification(call, writer),
+                    "comment": _field(call, writer, "classification", "ClassificationReasonText"),
+                }
+            ),
+        )
+    severity = _field(call, writer, "severity")
+    if isinstance(severity, str) and severity in _SEVERITIES:
+        severity = severity.lower()
+    labels = _field(call, writer, "tagsToAdd", "TagsToAdd")
+    return Mapped(
+        "soarflow.update_incident",
+        _without_none(
+            {
+                "incident_id": _field(call, writer, "incidentArmId"),
+                "severity": severity,
+                "status": status.lower()
+                if isinstance(status, str) and "{" not in status
+                else status,
+                "owner": _field(call, writer, "owner"),
+                "add_labels": [item.get("Tag") for item in labels]
+                if isinstance(labels, list) and all(isinstance(i, dict) for i in labels)
+                else None,
+            }
+        ),
+    )
+
+
+_CLASSIFICATIONS = {
+    "BenignPositive": "benign_positive",
+    "TruePositive": "true_positive",
+    "FalsePositive": "false_positive",
+    "Undetermined": "undetermined",
+}
+
+
+def _classification(call: ConnectorCall, writer: Writer) -> Json:
+    raw = _field(call, writer, "classification", "ClassificationAndReason")
+    if isinstance(raw, str) and "{{" not in raw:
+        return _CLASSIFICATIONS.get(raw.partition(" - ")[0].strip(), "undetermined")
+    if raw is None:
+        return "undetermined"
+    raise Unmapped("a classification chosen at run time (soarflow's are a fixed list)")
+
+
+def _get_incident_of_alert(_call: ConnectorCall, _writer: Writer, _match: re.Match[str]) -> Mapped:
+    return Mapped("soarflow.get_incident", {"incident_id": "{{ trigger.incident_id }}"})
+
+
+def _virustotal(action: str, field_name: str) -> Mapper:
+    def mapped(call: ConnectorCall, writer: Writer, _match: re.Match[str]) -> Mapped:
+        value = _path_expression(call, writer)
+        return Mapped(f"virustotal.{action}", {field_name: value}, connection=call.connection)
+
+    return mapped
+
+
+def _mail(call: ConnectorCall, writer: Writer, _match: re.Match[str]) -> Mapped:
+    to = _field(call, writer, "To")
+    importance = _field(call, writer, "Importance")
+    return Mapped(
+        "email.send_email",
+        _without_none(
+            {
+                "to": _recipients(to),
+                "cc": _recipients(_field(call, writer, "Cc")),
+                "subject": _field(call, writer, "Subject"),
+                "body_html": _field(call, writer, "Body"),
+                "importance": importance.lower() if isinstance(importance, str) else None,
+            }
+        ),
+        connection=call.connection,
+    )
+
+
+def _recipients(value: Json) -> Json:
+    """Outlook's `a@x;b@y` as a list."""
+    if value is None:
+        return None
+    if isinstance(value, str) and "{{" in value:
+        return "{{ " + _inner(value) + " | string | split(';') | map('trim') | select | list }}"
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(";") if part.strip()]
+    return value
+
+
+def _inner(text: str) -> str:
+    """The expression of a `{{ e }}` value, or the text as a literal."""
+    if text.startswith("{{ ") and text.endswith(" }}") and text.count("{{") == 1:
+        return text[3:-3]
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+APPROVAL_OUTPUTS = Outputs(
+    renamed={
+        "SelectedOption": "selected_option",
+        "UserEmailAddress": "responder",
+        "UserName": "responder",
+        "Comments": "comment",
+    }
+)
+
+
+def _approval_mail(call: ConnectorCall, writer: Writer, _match: re.Match[str]) -> Mapped:
+    options = _field(call, writer, "Message", "Options")
+    if isinstance(options, str) and "{{" not in options:
+        options = [option.strip() for option in options.split(",") if option.strip()]
+    return Mapped(
+        "approvals.ask_for_approval",
+        _without_none(
+            {
+                "title": _field(call, writer, "Message", "Subject") or "Approval requested",
+                "message": _field(call, writer, "Message", "Body"),
+                "options": options,
+                "approvers": _recipients(_field(call, writer, "Message", "To")),
+                "email_connection": call.connection,
+            }
+        ),
+    )
+
+
+def _teams_card_and_wait(call: ConnectorCall, writer: Writer, _match: re.Match[str]) -> Mapped:
+    raise Unmapped(
+        "an Adaptive Card that waits for an answer: its questions are the card's own; "
+        "rebuild it as an Ask for approval step with the card's choices as options"
+    )
+
+
+def _teams_message(call: ConnectorCall, writer: Writer, _match: re.Match[str]) -> Mapped:
+    return Mapped(
+        "microsoft_teams.post_message",
+        {"text": _field(call, writer, "messageBody")},
+        connection=call.connection,
+    )
+
+
+def _slack(call: ConnectorCall, writer: Writer, _match: re.Match[str]) -> Mapped:
+    return Mapped(
+        "slack.post_message",
+        {
+            "channel": writer.value(call.queries.get("channel", "")) or "#soc-alerts",
+            "text": writer.value(call.queries.get("text", "")),
+        },
+        connection=call.connection,
+    )
+
+
+def _graph_user(action: str) -> Mapper:
+    def mapped(call: ConnectorCall, writer: Writer, _match: re.Match[str]) -> Mapped:
+        return Mapped(
+            f"microsoft_graph.{action}",
+            {"user": _path_expression(call, writer)},
+            connection=call.connection,
+        )
+
+    return mapped
+
+
+def _graph_patch_user(call: ConnectorCall, writer: Writer, match: re.Match[str]) -> Mapped:
+    if isinstance(call.body, Mapping) and call.body.get("accountEnabled") is False:
+        return _graph_user("disable_user")(call, writer, match)
+    raise Unmapped("changing a user's fields other than disabling it")
+
+
+def _confirm_compromised(call: ConnectorCall, writer: Writer, _match: re.Match[str]) -> Mapped:
+    return Mapped(
+        "microsoft_graph.confirm_user_compromised",
+        {"user_ids": _field(call, writer, "userIds")},
+        connection=call.connection,
+    )
+
+
+def _machines(call: ConnectorCall, writer: Writer, _match: re.Match[str]) -> Mapped:
+    wanted = str(call.queries.get("$filter", ""))
+    found = re.fullmatch(r"\s*computerDnsName\s+eq\s+'(.*)'\s*", wanted)
+    if found is None:
+        raise Unmapped("listing every machine (soarflow finds machines by name or IP)")
+    return Mapped(
+        "microsoft_defender.find_machines_by_name",
+        {"name": writer.value(found.group(1))},
+        connection=call.connection,
+    )
+
+
+def _isolate(call: ConnectorCall, writer: Writer, _match: re.Match[str]) -> Mapped:
+    isolation = _field(call, writer, "IsolationType")
+    return Mapped(
+        "microsoft_defender.isolate_machine",
+        _without_none(
+            {
+                "machine_id": _path_expression(call, writer),
+                "comment": _field(call, writer, "Comment") or "Isolated by soarflow",
+                "isolation_type": isolation,
+            }
+        ),
+        connection=call.connection,
+    )
+
+
+_SERVICENOW_FIELDS = (
+    "short_description",
+    "description",
+    "urgency",
+    "impact",
+    "caller_id",
+    "assignment_group",
+    "category",
+    "subcategory",
+    "correlation_id",
+    "work_notes",
+)
+
+
+def _servicenow(call: ConnectorCall, writer: Writer, _match: re.Match[str]) -> Mapped:
+    table = _path_expression(call, writer)
+    if table != "incident":
+        raise Unmapped(f"creating a ServiceNow {table} record (soarflow creates incidents)")
+    body = call.body if isinstance(call.body, Mapping) else {}
+    inputs = {name: writer.value(body[name]) for name in _SERVICENOW_FIELDS if name in body}
+    if "comments" in body and "work_notes" not in inputs:
+        inputs["work_notes"] = writer.value(body["comments"])
+    if "short_description" not in inputs:
+        inputs["short_description"] = writer.value(body.get("description", "From soarflow"))
+    return Mapped("servicenow.create_incident", inputs, connection=call.connection)
+
+
+def _jira(call: ConnectorCall, writer: Writer, _match: re.Match[str]) -> Mapped:
+    return Mapped(
+        "jira.create_issue",
+        _without_none(
+            {
+                "project_key": writer.value(call.queries.get("projectKey")),
+                "issue_type": _issue_type(call.queries.get("issueTypeIds")),
+                "summary": _field(call, writer, "fields", "summary"),
+                "description": _field(call, writer, "fields", "description"),
+            }
+        ),
+        connection=call.connection,
+    )
+
+
+_JIRA_TYPES = {"10001": "Task", "10002": "Task", "10004": "Bug", "10000": "Epic"}
+
+
+def _issue_type(value: Any) -> str | None:
+    if value is None:
+        return None
+    return _JIRA_TYPES.get(str(value), "Task")
+
+
+INCIDENT = Outputs(incident=True)
+PLAIN = Outputs()
+
+
+def _entity_outputs(kind: str) -> Outputs:
+    key = ENTITY_KINDS[kind][1]
+    return Outputs(dropped=frozenset({key, key.lower(), "FileHashes"}), entity_list=True)
+
+
+ENTITIES = {kind: _entity_outputs(kind) for kind in ENTITY_KINDS}
+
+
+@dataclass(frozen=True)
+class Operation:
+    apis: frozenset[str]
+    method: str
+    # Matched against the path with each `@{...}` part replaced by X.
+    pattern: str
+    mapper: Mapper
+    # How references to the call's answer read the soarflow step's output; by the match.
+    outputs: Callable[[re.Match[str]], Outputs] = lambda _match: PLAIN
+
+
+def _one(
+    apis: str, method: str, pattern: str, mapper: Mapper, outputs: Outputs = PLAIN
+) -> Operation:
+    return Operation(frozenset(apis.split()), method, pattern, mapper, lambda _match: outputs)
+
+
+SENTINEL = " ".join(sorted(SENTINEL_APIS))
+OPERATIONS: Sequence[Operation] = (
+    Operation(
+        SENTINEL_APIS,
+        "post",
+        r"/entities/(account|ip|host|url|filehash|dns)",
+        _entities,
+        lambda match: ENTITIES[match.group(1)],
+    ),
+    _one(SENTINEL, "post", r"/Incidents/Comment", _comment),
+    _one(SENTINEL, "put", r"/Incidents", _update_incident, INCIDENT),
+    _one(
+        SENTINEL,
+        "get",
+        r"/Incidents/subscriptions/X/resourceGroups/X/workspaces/X/alerts/X",
+        _get_incident_of_alert,
+        INCIDENT,
+    ),
+    _one("virustotal", "get", r"/api/v3/ip_addresses/X", _virustotal("get_ip_report", "ip")),
+    _one("virustotal", "get", r"/api/v3/files/X", _virustotal("get_file_report", "hash")),
+    _one("virustotal", "get", r"/api/v3/domains/X", _virustotal("get_domain_report", "domain")),
+    _one("office365", "post", r"/v2/Mail", _mail),
+    _one("office365", "", r"/approvalmail/\$subscriptions", _approval_mail, APPROVAL_OUTPUTS),
+    _one("teams", "", r"/flowbot/actions/flowcontinuation/.*", _teams_card_and_wait),
+    _one("teams", "post", r"/beta/teams/conversation/message/poster/X/location/X", _teams_message),
+    _one("slack", "post", r"/chat\.postMessage", _slack),
+    _one("azuread", "get", r"/v1\.0/users/X", _graph_user("get_user")),
+    _one("azuread", "patch", r"/v1\.0/users/X", _graph_patch_user),
+    _one("azureadip", "post", r"/beta/riskyUsers/confirmCompromised", _confirm_compromised),
+    _one("wdatp", "get", r"/api/machines", _machines),
+    _one("wdatp", "post", r"/api/machines/X/isolate", _isolate),
+    _one("service-now servicenow", "post", r"/api/now/v2/table/X", _servicenow),
+    _one("jira", "post", r"/issue", _jira),
+)
+
+
+def _shape(path: str) -> str:
+    out, depth, at = "", 0, 0
+    while at < len(path):
+        if path.startswith("@{", at):
+            depth += 1
+            at += 2
+            continue
+        char = path[at]
+        if depth:
+            if char == "}":
+                depth -= 1
+                if depth == 0:
+                    out += "X"
+            elif char == "{":
+                depth += 1
+        else:
+            out += char
+        at += 1
+    return out
+
+
+def _operation(call: ConnectorCall) -> tuple[Operation, re.Match[str]]:
+    api = call.api.lower()
+    if api in UNSUPPORTED_APIS:
+        raise Unmapped(UNSUPPORTED_APIS[api])
+    if call.path.startswith("["):
+        raise Unmapped(f"an operation path built by an ARM expression ({call.path[:60]})")
+    shape = _shape(call.path)
+    for operation in OPERATIONS:
+        if api not in operation.apis or operation.method != call.method.lower():
+            continue
+        match = re.fullmatch(operation.pattern, shape)
+        if match is not None:
+            return operation, match
+    method = call.method.upper() or "webhook"
+    raise Unmapped(f"{call.api} {method} {shape}: no soarflow action does this")
+
+
+def outputs_of(call: ConnectorCall) -> Outputs:
+    """How references to the call's answer read the soarflow step (known before any action
+    is written: references may come first in the document)."""
+    try:
+        operation, match = _operation(call)
+    except Unmapped:
+        return PLAIN
+    return operation.outputs(match)
+
+
+def map_call(call: ConnectorCall, writer: Writer) -> Mapped:
+    """The soarflow action for a managed-connector call, or Unmapped saying why not."""
+    operation, match = _operation(call)
+    return operation.mapper(call, writer, match)
