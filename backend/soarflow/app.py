@@ -25,6 +25,7 @@ from soarflow.api import (
     sentinel,
     sessions,
     subject_runs,
+    templates,
     tokens,
     users,
     webhooks,
@@ -92,6 +93,7 @@ def create_app(
         subject_runs.bp,
         approvals.bp,
         imports.bp,
+        templates.bp,
     ):
         app.register_blueprint(blueprint)
     web.init_app(app, settings.frontend_dir)

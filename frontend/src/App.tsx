@@ -8,6 +8,7 @@ import type { User } from "./auth";
 import { AutomationPage } from "./automation/AutomationPage";
 import { RuleEditorPage } from "./automation/RuleEditorPage";
 import { Brand } from "./Brand";
+import { ConnectionsPage } from "./connections/ConnectionsPage";
 import { ErrorMessage } from "./ErrorMessage";
 import { AlertsPage } from "./incidents/AlertsPage";
 import { AppNav } from "./AppNav";
@@ -20,6 +21,7 @@ import { RunsPage } from "./runs/RunsPage";
 import { PLAYBOOKS_PATH, parseRoute, usePathname } from "./router";
 import type { Route } from "./router";
 import { SignInPage } from "./SignIn";
+import { TemplatesPage } from "./templates/TemplatesPage";
 
 // The designer (React Flow, forms, layout) is most of the code: loaded when first opened.
 type DesignerModule = typeof import("./designer/Designer");
@@ -172,6 +174,7 @@ function SignedInApp({ user, onSignedOut }: { user: User; onSignedOut: () => voi
           </div>
         )}
         {route.page === "playbooks" && <PlaybooksPage />}
+        {route.page === "templates" && <TemplatesPage />}
         {route.page === "designer" && (
           <Suspense
             fallback={
@@ -191,6 +194,7 @@ function SignedInApp({ user, onSignedOut }: { user: User; onSignedOut: () => voi
         {route.page === "automation" && <AutomationPage />}
         {route.page === "automation-rule" && <RuleEditorPage key={route.ruleId ?? "new"} ruleId={route.ruleId} />}
         {route.page === "approvals" && <ApprovalsPage />}
+        {route.page === "connections" && <ConnectionsPage />}
         {route.page === "runs" && <RunsPage />}
         {route.page === "playbook-runs" && <PlaybookRunsPage key={route.playbookId} playbookId={route.playbookId} />}
         {route.page === "run" && (

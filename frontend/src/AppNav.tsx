@@ -6,6 +6,7 @@ import {
   ALERTS_PATH,
   APPROVALS_PATH,
   AUTOMATION_PATH,
+  CONNECTIONS_PATH,
   INCIDENTS_PATH,
   PLAYBOOKS_PATH,
   RUNS_PATH,
@@ -13,13 +14,14 @@ import {
 } from "./router";
 import type { Route } from "./router";
 
-type Section = "playbooks" | "incidents" | "alerts" | "automation" | "approvals" | "runs" | null;
+type Section = "playbooks" | "incidents" | "alerts" | "automation" | "connections" | "approvals" | "runs" | null;
 
 const SECTIONS: { section: Exclude<Section, null>; label: string; path: string }[] = [
   { section: "playbooks", label: "Playbooks", path: PLAYBOOKS_PATH },
   { section: "incidents", label: "Incidents", path: INCIDENTS_PATH },
   { section: "alerts", label: "Alerts", path: ALERTS_PATH },
   { section: "automation", label: "Automation", path: AUTOMATION_PATH },
+  { section: "connections", label: "Connections", path: CONNECTIONS_PATH },
   { section: "approvals", label: "Approvals", path: APPROVALS_PATH },
   { section: "runs", label: "Runs", path: RUNS_PATH },
 ];
@@ -29,6 +31,7 @@ export function sectionOf(route: Route): Section {
     case "playbooks":
     case "designer":
     case "playbook-runs":
+    case "templates":
       return "playbooks";
     case "runs":
     case "run":
@@ -41,6 +44,8 @@ export function sectionOf(route: Route): Section {
     case "automation":
     case "automation-rule":
       return "automation";
+    case "connections":
+      return "connections";
     case "approvals":
       return "approvals";
     // An approval link's page has no header: it is shown without signing in.

@@ -7,6 +7,8 @@ import { Modal } from "./Modal";
 interface Props {
   /** What is deleted, as the title names it: “Delete <name>?”. */
   name: string;
+  /** A title of its own, for what a quoted name does not say (several things at once). */
+  title?: string;
   /** The button's words, e.g. "Delete playbook". */
   action: string;
   /** What deleting does, in a sentence or two. */
@@ -15,10 +17,13 @@ interface Props {
   onCancel: () => void;
   onDeleted: () => void;
   testId?: string;
+  /** A refusal told better than its message (e.g. a list of what keeps the thing in use), or
+   * null to show the message. */
+  explain?: (error: ApiError) => ReactNode;
 }
 
 /** Asks before deleting, and shows why the server refused. */
-export function ConfirmDelete({ name, action, children, remove, onCancel, onDeleted, testId }: Props) {
+export function ConfirmDelete({ name, title, action, children, remove, onCancel, onDeleted, testId, explain }: Props) {
   const [deleting, setDeleting] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
 
@@ -33,12 +38,12 @@ export function ConfirmDelete({ name, action, children, remove, onCancel, onDele
 
   return (
     <Modal labelledBy="confirm-delete-title" busy={deleting} onCancel={onCancel} testId={testId}>
-      <h2 id="confirm-delete-title">Delete “{name}”?</h2>
+      <h2 id="confirm-delete-title">{title ?? `Delete “${name}”?`}</h2>
       <p>{children}</p>
       {error !== null && (
-        <p className="dialog-error" role="alert">
-          Could not delete: {error.message}
-        </p>
+        <div className="dialog-error" role="alert">
+          {explain?.(error) ?? <p>Could not delete: {error.message}</p>}
+        </div>
       )}
       <div className="dialog__actions">
         <button type="button" className="button" onClick={onCancel} disabled={deleting}>

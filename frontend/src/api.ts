@@ -153,6 +153,8 @@ export interface RequestOptions<T> {
   method?: HttpMethod;
   /** Sent as JSON when given. */
   body?: unknown;
+  /** Sent as it is, as JSON text (a file the server reads itself), when given. */
+  rawJson?: string;
   /** Extra request headers, e.g. If-Match. */
   headers?: Record<string, string>;
   /** Turns the response body (undefined for 204) into the result; throws if it is malformed. */
@@ -169,11 +171,11 @@ export interface RequestOptions<T> {
 
 export async function apiRequest<T>(url: string, options: RequestOptions<T>): Promise<T> {
   const method = options.method ?? "GET";
-  const hasBody = options.body !== undefined;
+  const hasBody = options.body !== undefined || options.rawJson !== undefined;
   const response = await fetch(url, {
     method,
     headers: { ...requestHeaders(method, hasBody, csrfToken), ...options.headers },
-    body: hasBody ? JSON.stringify(options.body) : undefined,
+    body: options.rawJson ?? (hasBody ? JSON.stringify(options.body) : undefined),
     credentials: "same-origin",
     signal: options.signal,
     cache: options.cache,

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import {
   APPROVALS_PATH,
+  CONNECTIONS_PATH,
+  TEMPLATES_PATH,
   approvalLinkPath,
   automationRulePath,
   designerPath,
@@ -58,6 +60,18 @@ describe("parseRoute", () => {
     expect(parseRoute("/approve/eyJhIjoxfQ.Zx-_9")).toEqual({ page: "approval-link", token: "eyJhIjoxfQ.Zx-_9" });
     expect(parseRoute("/approve")).toEqual({ page: "not-found" });
     expect(parseRoute("/approve/a/b")).toEqual({ page: "not-found" });
+  });
+
+  it("knows the connections page", () => {
+    expect(parseRoute(CONNECTIONS_PATH)).toEqual({ page: "connections" });
+    expect(parseRoute("/connections/")).toEqual({ page: "connections" });
+    expect(parseRoute("/connections/c1")).toEqual({ page: "not-found" });
+  });
+
+  it("knows the templates gallery", () => {
+    expect(parseRoute(TEMPLATES_PATH)).toEqual({ page: "templates" });
+    expect(parseRoute("/templates/")).toEqual({ page: "templates" });
+    expect(parseRoute("/templates/virustotal_ip_enrichment")).toEqual({ page: "not-found" });
   });
 
   it("reads back the token approvalLinkPath writes", () => {

@@ -21,6 +21,10 @@ export type Route =
   | { page: "approvals" }
   /** One request opened from the link an approver was sent; the token is the credential. */
   | { page: "approval-link"; token: string }
+  /** Every connection the user can see, with its status and the playbooks using it. */
+  | { page: "connections" }
+  /** The gallery of built-in templates, each made into a new playbook by a wizard. */
+  | { page: "templates" }
   | { page: "not-found" };
 
 /** The one path segment after a prefix (`/incidents/<id>`), decoded; null if the path is another. */
@@ -45,6 +49,8 @@ export function parseRoute(pathname: string): Route {
   if (path === NEW_AUTOMATION_RULE_PATH) return { page: "automation-rule", ruleId: null };
   if (path === RUNS_PATH) return { page: "runs" };
   if (path === APPROVALS_PATH) return { page: "approvals" };
+  if (path === CONNECTIONS_PATH) return { page: "connections" };
+  if (path === TEMPLATES_PATH) return { page: "templates" };
   const token = segmentAfter(APPROVAL_LINK_PREFIX, path);
   if (token !== null) return { page: "approval-link", token };
   const runId = segmentAfter(`${RUNS_PATH}/`, path);
@@ -74,6 +80,8 @@ export const NEW_AUTOMATION_RULE_PATH = "/automation/new";
 export const RUNS_PATH = "/runs";
 const PLAYBOOK_RUNS_SUFFIX = "/runs";
 export const APPROVALS_PATH = "/approvals";
+export const CONNECTIONS_PATH = "/connections";
+export const TEMPLATES_PATH = "/templates";
 const APPROVAL_LINK_PREFIX = "/approve/";
 
 /** The runs about one alert: the runs list filtered to it. */

@@ -67,6 +67,7 @@ def bodies(endpoint: str) -> Any:
         "workspaces.grant": {"role": "reader"},
         "tokens.create": {"name": "matrix"},
         "connections.bulk_delete": {"ids": []},
+        "connections.patch": {"name": f"renamed {number}"},
         "connectors.import_openapi_route": {
             "id": "matrix",
             "spec": {"openapi": "3.1.0", "info": {"title": "m", "version": "1"}, "paths": {}},
@@ -85,6 +86,10 @@ def bodies(endpoint: str) -> Any:
         "subject_runs.run_on_alert": {"playbook_id": "no-such-playbook"},
         "approvals.link_answer": {"option": "Block"},
         "approvals.respond": {"option": "Block"},
+        "templates.deploy": {
+            "name": f"from template {number}",
+            "connections": {"virustotal": "matrix-vt"},
+        },
     }.get(endpoint, {})
 
 
@@ -98,6 +103,7 @@ def fresh_targets(app: Flask, owner: Person, rule: str) -> dict[str, str]:
     values["connector_id"] = "soarflow"
     # No approval is needed: the routes must refuse or not find, never fail, for anyone.
     values |= {"token": "not-a-token", "approval_id": "no-such-approval"}
+    values["template_id"] = "virustotal_ip_enrichment"
     with app.app_context():
         session = db_session()
         if names & {"playbook_id", "run_id"}:

@@ -161,9 +161,10 @@ def listed_workspaces() -> list[str]:
     return [_allowed_workspace(key)]
 
 
-def target_workspace() -> str:
-    """Where a new record goes: ?workspace=, or the caller's only (or 'default') workspace."""
-    key = request.args.get("workspace")
+def target_workspace(key: str | None = None) -> str:
+    """Where a new record goes: the workspace `key` names (else ?workspace=), or the caller's
+    only (or 'default') workspace."""
+    key = key if key is not None else request.args.get("workspace")
     if key is not None:
         return _allowed_workspace(key)
     allowed = principal().workspaces_with(g.permission)

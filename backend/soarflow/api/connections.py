@@ -1,9 +1,10 @@
 """/api/v1/connections: named credentials for one connector in one workspace (Logic Apps'
-API connections). Secret fields are write-only: stored encrypted, never returned."""
+API connections). Secret fields are write-only: stored encrypted, never returned. A connection
+that an enabled playbook calls with cannot be deleted."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request, url_for
@@ -23,7 +24,8 @@ from soarflow.playbook.document import json_path
 from soarflow.security.outbound import guarded_session
 from soarflow.security.roles import Permission
 from soarflow.store import connections as repo
-from soarflow.store.models import Connection, ConnectionList, ConnectionPublic
+from soarflow.store.models import Connection, ConnectionList, ConnectionPublic, PlaybookUse
+from soarflow.store.playbooks import VersionConflictError
 
 bp = Blueprint("connections", __name__, url_prefix="/api/v1/connections")
 TAG = "connections"
@@ -36,13 +38,41 @@ CONNECTION_BODY = {
         "fields": {"type": "object", "description": "secret fields are write-only"},
     },
 }
+NAME_BODY = {
+    "type": "object",
+    "required": ["name"],
+    "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 200}},
+}
+IDS_BODY = {
+    "type": "object",
+    "required": ["ids"],
+    "properties": {"ids": {"type": "array", "items": {"type": "string"}, "maxItems": 500}},
+}
+BULK_DELETED = {
+    "type": "object",
+    "properties": {
+        "deleted": {"type": "array", "items": {"type": "string"}},
+        "not_found": {"type": "array", "items": {"type": "string"}},
+    },
+}
+
+
+def public_list(connections: Sequence[Connection]) -> list[ConnectionPublic]:
+    used_by = repo.playbooks_using(db_session(), connections=connections)
+    return [
+        ConnectionPublic.model_validate(
+            connection,
+            update={
+                "secret_fields_set": sorted(secret_box().decrypt(connection.secrets)),
+                "used_by": used_by[connection.id],
+            },
+        )
+        for connection in connections
+    ]
 
 
 def public(connection: Connection) -> ConnectionPublic:
-    return ConnectionPublic.model_validate(
-        connection,
-        update={"secret_fields_set": sorted(secret_box().decrypt(connection.secrets))},
-    )
+    return public_list([connection])[0]
 
 
 def _load(connection_id: str) -> Connection:
@@ -85,7 +115,9 @@ def _split_fields(
             {"fields": unknown, "connector": connector.id},
         )
     secrets = secret_fields(connector.manifest)
-    merged = {**{k: v for k, v in kept_secrets.items() if k in secrets}, **fields}
+    # An empty secret is a password input left empty: keep what is stored.
+    sent = {k: v for k, v in fields.items() if k not in secrets or v not in ("", None)}
+    merged = {**{k: v for k, v in kept_secrets.items() if k in secrets}, **sent}
     problems = [
         {"path": json_path(("fields", *error.absolute_path)), "message": _without_values(error)}
         for error in Draft202012Validator(schema).iter_errors(merged)
@@ -120,6 +152,71 @@ def _body() -> dict[str, Any]:
     return body
 
 
+def _refuse_taken_name(connection: Connection, name: str) -> None:
+    other = repo.find_by_name(db_session(), workspace_id=connection.workspace_id, name=name)
+    if other is not None and other.id != connection.id:
+        raise ApiError(409, "name_taken", f"a connection named '{name}' exists", {"field": "name"})
+
+
+def _rename(connection: Connection, name: str) -> None:
+    """Renames, carrying the name along in the steps that call with the connection."""
+    if name == connection.name:
+        return
+    _refuse_taken_name(connection, name)
+    try:
+        repo.rename_connection(db_session(), connection=connection, name=name)
+    except VersionConflictError:
+        raise ApiError(
+            409,
+            "playbook_changed",
+            "a playbook calling with this connection was saved meanwhile: rename again",
+        ) from None
+
+
+def _refuse_deleting_in_use(connections: Sequence[Connection]) -> None:
+    """All or nothing: one connection an enabled playbook calls with keeps every one."""
+    used_by = repo.playbooks_using(db_session(), connections=connections)
+    enabled_users = {
+        connection.id: [use for use in used_by[connection.id] if use.enabled]
+        for connection in connections
+    }
+    blocked = [
+        (connection, enabled_users[connection.id])
+        for connection in connections
+        if enabled_users[connection.id]
+    ]
+    if not blocked:
+        return
+    raise ApiError(
+        409,
+        "connection_in_use",
+        f"{_in_use_text(blocked)}. Disable those playbooks or make their steps use another "
+        "connection, then delete again; nothing was deleted",
+        {
+            "connections": [
+                {
+                    "id": connection.id,
+                    "name": connection.name,
+                    "playbooks": [{"id": use.id, "name": use.name} for use in uses],
+                }
+                for connection, uses in blocked
+            ]
+        },
+    )
+
+
+def _in_use_text(blocked: Sequence[tuple[Connection, Sequence[PlaybookUse]]]) -> str:
+    return "; ".join(
+        f"'{connection.name}' is used by the enabled "
+        f"{'playbooks' if len(uses) > 1 else 'playbook'} {_quoted(use.name for use in uses)}"
+        for connection, uses in blocked
+    )
+
+
+def _quoted(names: Iterable[str]) -> str:
+    return ", ".join(f"'{name}'" for name in names)
+
+
 @bp.get("")
 @requires(Permission.CONNECTION_READ)
 @operation(
@@ -137,7 +234,7 @@ def list_all() -> Response:
     found = repo.list_connections(
         db_session(), workspace_ids=listed_workspaces(), connector_id=request.args.get("connector")
     )
-    data = [public(connection) for connection in found]
+    data = public_list(found)
     return model_response(ConnectionList(data=data, total=len(data)))
 
 
@@ -183,30 +280,34 @@ def create() -> tuple[Response, int]:
 @bp.post("/bulk-delete")
 @requires(Permission.CONNECTION_WRITE)
 @operation(
-    "Delete several connections",
+    "Delete several connections; none when an enabled playbook calls with any of them",
     tag=TAG,
-    request={
-        "type": "object",
-        "required": ["ids"],
-        "properties": {"ids": {"type": "array", "items": {"type": "string"}}},
+    request=IDS_BODY,
+    responses={
+        200: BULK_DELETED,
+        400: "Malformed",
+        401: "Not signed in",
+        403: "Not allowed",
+        409: "In use by enabled playbooks (details.connections lists them)",
     },
-    responses={200: {"type": "object"}, 400: "Malformed", 401: "Not signed in", 403: "Not allowed"},
 )
 def bulk_delete() -> Response:
     ids = _body().get("ids")
     if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids) or len(ids) > 500:
         raise ApiError(400, "bad_request", 'send {"ids": [...]} with at most 500 ids')
     session = db_session()
-    deleted, missing = [], []
+    found, missing = [], []
     for connection_id in dict.fromkeys(ids):
         connection = repo.get_connection(session, connection_id=connection_id)
         if connection is None or not _may_write(connection):
             missing.append(connection_id)
-            continue
+        else:
+            found.append(connection)
+    _refuse_deleting_in_use(found)
+    for connection in found:
         repo.delete_connection(session, connection=connection)
-        deleted.append(connection_id)
     session.commit()
-    return jsonify({"deleted": deleted, "not_found": missing})
+    return jsonify({"deleted": [connection.id for connection in found], "not_found": missing})
 
 
 def _may_write(connection: Connection) -> bool:
@@ -236,7 +337,8 @@ def get(connection_id: str) -> Response:
 @bp.put("/<connection_id>")
 @requires(Permission.CONNECTION_WRITE)
 @operation(
-    "Change a connection's name or fields; secrets left out keep their values",
+    "Change a connection's name or fields; secrets left out or empty keep their values, and "
+    "the steps calling with it by name follow a new name",
     tag=TAG,
     request={
         "type": "object",
@@ -248,7 +350,7 @@ def get(connection_id: str) -> Response:
         401: "Not signed in",
         403: "Not allowed",
         404: "No such connection",
-        409: "Name taken",
+        409: "Name taken, or a playbook calling with it changed meanwhile",
         422: "Bad fields",
     },
 )
@@ -260,10 +362,8 @@ def put(connection_id: str) -> Response:
     stored = secret_box().decrypt(connection.secrets)
     fields = body.get("fields", {**connection.fields})
     plain, secrets = _split_fields(connector, fields, stored)
+    _rename(connection, name)
     session = db_session()
-    other = repo.find_by_name(session, workspace_id=connection.workspace_id, name=name)
-    if other is not None and other.id != connection.id:
-        raise ApiError(409, "name_taken", f"a connection named '{name}' exists", {"field": "name"})
     repo.update_connection(
         session,
         connection=connection,
@@ -275,15 +375,54 @@ def put(connection_id: str) -> Response:
     return model_response(public(connection))
 
 
+@bp.patch("/<connection_id>")
+@requires(Permission.CONNECTION_WRITE)
+@operation(
+    "Rename a connection; the steps calling with it by name are changed to the new name",
+    tag=TAG,
+    request=NAME_BODY,
+    responses={
+        200: ConnectionPublic,
+        400: "Malformed",
+        401: "Not signed in",
+        403: "Not allowed",
+        404: "No such connection",
+        409: "Name taken, or a playbook calling with it changed meanwhile",
+        422: "Bad name",
+    },
+)
+def patch(connection_id: str) -> Response:
+    connection = _load(connection_id)
+    body = _body()
+    unknown = sorted(set(body) - {"name"})
+    if unknown:
+        raise ApiError(
+            422,
+            "invalid_field",
+            "only the name is changed this way; send fields with PUT",
+            {"fields": unknown},
+        )
+    _rename(connection, _name(body))
+    db_session().commit()
+    return model_response(public(connection))
+
+
 @bp.delete("/<connection_id>")
 @requires(Permission.CONNECTION_WRITE)
 @operation(
-    "Delete a connection",
+    "Delete a connection no enabled playbook calls with",
     tag=TAG,
-    responses={204: "Deleted", 401: "Not signed in", 403: "Not allowed", 404: "No such connection"},
+    responses={
+        204: "Deleted",
+        401: "Not signed in",
+        403: "Not allowed",
+        404: "No such connection",
+        409: "In use by enabled playbooks (details.connections lists them)",
+    },
 )
 def delete(connection_id: str) -> tuple[str, int]:
     connection = _load(connection_id)
+    _refuse_deleting_in_use([connection])
     session = db_session()
     repo.delete_connection(session, connection=connection)
     session.commit()

@@ -167,14 +167,20 @@ def fields() -> Response:
 )
 def create() -> tuple[Response, int]:
     workspace_id = target_workspace()
-    checked = check(json_body())
+    return created(workspace_id, json_body())
+
+
+def created(workspace_id: str, document: Any) -> tuple[Response, int]:
+    """Save a new playbook as POST /playbooks does (other routes that make playbooks come
+    here, so that they validate and store exactly alike): 201 with its Location."""
+    checked = check(document)
     session = db_session()
     playbook = repo.create_playbook(session, checked=checked, workspace_id=workspace_id)
     trigger_repo.ensure_webhook(session, playbook_id=playbook.id, document=checked.document)
     session.commit()
     audit_target("playbook", playbook.id, workspace_id)
     response = _public(playbook)
-    response.headers["Location"] = url_for(".get", playbook_id=playbook.id)
+    response.headers["Location"] = url_for("playbooks.get", playbook_id=playbook.id)
     return response, 201
 
 

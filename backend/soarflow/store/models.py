@@ -416,6 +416,14 @@ class Connection(SQLModel, table=True):
     updated_at: datetime = _timestamp()
 
 
+class PlaybookUse(SQLModel):
+    """A playbook whose current document has a step calling with a connection."""
+
+    id: str
+    name: str
+    enabled: bool
+
+
 class ConnectionPublic(SQLModel):
     id: str
     workspace_id: str
@@ -428,6 +436,7 @@ class ConnectionPublic(SQLModel):
     last_tested_at: UtcDatetime | None
     created_at: UtcDatetime
     updated_at: UtcDatetime
+    used_by: list[PlaybookUse]
 
 
 class ConnectionList(SQLModel):

@@ -1,9 +1,6 @@
-// A new connection, typed in the inspector: a name and the connector's connection fields as a
-// form generated from their schema (@rjsf/core, laid out by formSchema as the inputs form is).
+// A new connection, typed in the inspector: a name and the connector's connection fields.
 // Secret fields are password inputs; what is typed stays in this form until the server took it.
 
-import Form from "@rjsf/core";
-import type { RegistryWidgetsType, WidgetProps } from "@rjsf/utils";
 import { getDefaultFormState } from "@rjsf/utils";
 import validator from "@rjsf/validator-ajv8";
 import { useId, useMemo, useState } from "react";
@@ -13,36 +10,8 @@ import type { JsonObject } from "../json";
 import { createConnection } from "./api";
 import type { Connection, ManifestConnection } from "./api";
 import { connectionUiSchema, fieldProblems, missingFields } from "./connectionChoice";
-import { fieldTemplate } from "./FormField";
+import { ConnectionFields } from "./ConnectionFields";
 import { cleanInputs, formSchema } from "./formSchema";
-
-function textInput(type: "text" | "password") {
-  return function TextInput({ id, value, onChange, required, disabled, readonly, options, schema }: WidgetProps) {
-    const text = typeof value === "string" ? value : value === undefined || value === null ? "" : String(value);
-    return (
-      <input
-        id={id}
-        className="input"
-        type={type}
-        value={text}
-        required={required}
-        disabled={disabled || readonly}
-        placeholder={typeof schema.default === "string" ? schema.default : undefined}
-        // The browser would offer the sign-in password for a password input.
-        autoComplete={type === "password" ? "new-password" : "off"}
-        spellCheck={false}
-        onChange={(event) => onChange(event.target.value === "" ? options.emptyValue : event.target.value)}
-      />
-    );
-  };
-}
-
-const WIDGETS: RegistryWidgetsType = {
-  TextWidget: textInput("text"),
-  TextareaWidget: textInput("text"),
-  PasswordWidget: textInput("password"),
-};
-const TEMPLATES = { FieldTemplate: fieldTemplate("connection-field-") };
 
 interface ConnectionFormProps {
   connectorId: string;
@@ -111,19 +80,12 @@ export function ConnectionForm({ connectorId, connectorName, workspaceId, spec, 
           }}
         />
       </div>
-      <Form
-        className="inputs-form"
+      <ConnectionFields
         schema={schema}
         uiSchema={uiSchema}
-        formData={data}
-        validator={validator}
-        widgets={WIDGETS}
-        templates={TEMPLATES}
-        noHtml5Validate
-        noValidate
-        showErrorList={false}
+        data={data}
         disabled={creating}
-        onChange={(event) => setData(isObject(event.formData) ? event.formData : {})}
+        onChange={setData}
         onSubmit={() => void create()}
       />
       {failure !== null && (

@@ -15,6 +15,9 @@ export interface Loaded<T> {
   retry: () => void;
   /** Replaces the data with an answer obtained otherwise (e.g. the result of a PATCH). */
   set: (data: T) => void;
+  /** Changes the data shown, if any, from what it is when the change lands: answers to requests
+   * made side by side (tests of two rows) each change their own part. */
+  update: (change: (data: T) => T) => void;
 }
 
 /**
@@ -55,5 +58,10 @@ export function useLoad<T>(key: string, load: (signal: AbortSignal) => Promise<T
     setLoads((n) => n + 1);
   }, []);
   const set = useCallback((data: T) => setState({ status: "ready", data }), []);
-  return { state, reload, retry, set };
+  const update = useCallback(
+    (change: (data: T) => T) =>
+      setState((current) => (current.status === "ready" ? { status: "ready", data: change(current.data) } : current)),
+    [],
+  );
+  return { state, reload, retry, set, update };
 }

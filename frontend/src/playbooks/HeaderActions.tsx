@@ -4,8 +4,10 @@ import { toApiError } from "../api";
 import type { ApiError } from "../api";
 import { createPlaybook, newPlaybookDocument } from "../designer/api";
 import type { Playbook } from "../designer/api";
-import { designerPath, navigate } from "../router";
+import { TEMPLATES_PATH, designerPath, navigate } from "../router";
+import { galleryQuery } from "../templates/gallery";
 import { importPlaybook } from "./actions";
+import { SentinelImport } from "./SentinelImport";
 
 export interface ActionFailure {
   title: string;
@@ -28,6 +30,7 @@ const NOT_ALLOWED = "Your role does not allow creating playbooks here";
 export function HeaderActions({ workspace, allowed, onFailed }: Props) {
   const fileInput = useRef<HTMLInputElement>(null);
   const [working, setWorking] = useState(false);
+  const [importingSentinel, setImportingSentinel] = useState(false);
 
   const openWhenCreated = (title: string, creating: Promise<Playbook>) => {
     setWorking(true);
@@ -70,6 +73,25 @@ export function HeaderActions({ workspace, allowed, onFailed }: Props) {
         onClick={() => fileInput.current?.click()}
       >
         Import…
+      </button>
+      <button
+        type="button"
+        className="button button--header"
+        disabled={working || !allowed}
+        title={allowed ? "Import Microsoft Sentinel playbooks or Logic Apps workflows" : NOT_ALLOWED}
+        onClick={() => setImportingSentinel(true)}
+      >
+        From Sentinel…
+      </button>
+      {importingSentinel && <SentinelImport workspace={workspace} onClose={() => setImportingSentinel(false)} />}
+      <button
+        type="button"
+        className="button button--header"
+        disabled={working || !allowed}
+        title={allowed ? "Start from a ready-made playbook: enrichment, ticket sync, notifications, response" : NOT_ALLOWED}
+        onClick={() => navigate(`${TEMPLATES_PATH}${galleryQuery({ scenario: null, text: "", workspace })}`)}
+      >
+        New from template
       </button>
       <button
         type="button"
