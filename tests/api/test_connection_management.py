@@ -24,7 +24,8 @@ def create_connection(client: FlaskClient, name: str, api_key: str = API_KEY) ->
     body = {"connector": "virustotal", "name": name, "fields": {"api_key": api_key}}
     response = client.post("/api/v1/connections", json=body)
     assert response.status_code == 201, response.json
-    created: dict[str, Any] = response.json
+    created = response.json
+    assert isinstance(created, dict)
     return created
 
 
@@ -34,7 +35,8 @@ def create_playbook(
     """The DESIGN.md example, its VirusTotal step calling with `connection` (a name or an id)."""
     document = enrich_ips(name=name)
     document["nodes"][1]["connection"] = connection
-    playbook: dict[str, Any] = client.post("/api/v1/playbooks", json=document).json
+    playbook = client.post("/api/v1/playbooks", json=document).json
+    assert isinstance(playbook, dict)
     if enabled:
         assert client.post(f"/api/v1/playbooks/{playbook['id']}/enable").status_code == 200
     return playbook

@@ -11,6 +11,7 @@ import { runConnectionTest } from "./api";
 import type { ListedConnection } from "./api";
 import { CONNECTION_WRITE, selectAllState, statusView } from "./listing";
 import type { SelectAllState } from "./listing";
+import { RowFailure } from "../RowFailure";
 
 export interface RowHandlers {
   onToggle: (id: string) => void;
@@ -214,23 +215,12 @@ function ConnectionRow({ connection, connector, workspaceName, showWorkspace, ma
         </td>
       </tr>
       {failure !== null && (
-        <tr className="row-failure" data-testid="row-error">
-          <td colSpan={showWorkspace ? COLUMN_COUNT + 1 : COLUMN_COUNT}>
-            <div className="row-failure__message" role="alert">
-              <span>
-                <strong>Could not test:</strong> {failure.message}
-              </span>
-              <button
-                type="button"
-                className="row-failure__dismiss"
-                aria-label="Dismiss the error"
-                onClick={() => setFailure(null)}
-              >
-                ×
-              </button>
-            </div>
-          </td>
-        </tr>
+        <RowFailure
+          columns={showWorkspace ? COLUMN_COUNT + 1 : COLUMN_COUNT}
+          title="Could not test"
+          message={failure.message}
+          onDismiss={() => setFailure(null)}
+        />
       )}
     </>
   );

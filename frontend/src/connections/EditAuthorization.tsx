@@ -9,7 +9,8 @@ import { toApiError } from "../api";
 import { fetchManifest } from "../designer/api";
 import type { ManifestConnection } from "../designer/api";
 import { fieldProblems, missingFields } from "../designer/connectionChoice";
-import { ConnectionFields } from "../designer/ConnectionFields";
+import { ConnectionFailureMessage, ConnectionFields } from "../designer/ConnectionFields";
+import type { ConnectionFailure } from "../designer/ConnectionFields";
 import { cleanInputs, formSchema } from "../designer/formSchema";
 import { ErrorMessage } from "../ErrorMessage";
 import { useLoad } from "../incidents/useLoad";
@@ -92,7 +93,6 @@ interface FormProps {
   onSaved: (connection: ListedConnection) => void;
 }
 
-type Failure = { message: string; problems: string[] };
 
 function AuthorizationForm({ connection, spec, saving, onSaving, onCancel, onSaved }: FormProps) {
   const fields = useMemo(
@@ -109,7 +109,7 @@ function AuthorizationForm({ connection, spec, saving, onSaving, onCancel, onSav
     const filled: unknown = getDefaultFormState(validator, schema, stored, schema);
     return isObject(filled) ? filled : stored;
   });
-  const [failure, setFailure] = useState<Failure | null>(null);
+  const [failure, setFailure] = useState<ConnectionFailure | null>(null);
 
   const save = () => {
     if (saving) return;
@@ -140,18 +140,7 @@ function AuthorizationForm({ connection, spec, saving, onSaving, onCancel, onSav
           onSubmit={save}
         />
       </div>
-      {failure !== null && (
-        <div className="dialog-error" role="alert">
-          <p>{failure.message}</p>
-          {failure.problems.length > 0 && (
-            <ul>
-              {failure.problems.map((problem) => (
-                <li key={problem}>{problem}</li>
-              ))}
-            </ul>
-          )}
-        </div>
-      )}
+      {failure !== null && <ConnectionFailureMessage failure={failure} className="dialog-error" />}
       <div className="dialog__actions">
         <button type="button" className="button" onClick={onCancel} disabled={saving}>
           Cancel

@@ -66,3 +66,21 @@ export function ConnectionFields({ schema, uiSchema, data, disabled, onChange, o
     />
   );
 }
+
+/** Why a connection was refused: the server's message and each field it named. */
+export type ConnectionFailure = { message: string; problems: string[] };
+
+export function ConnectionFailureMessage({ failure, className }: { failure: ConnectionFailure; className: string }) {
+  return (
+    <div className={className} role="alert">
+      <p>{failure.message}</p>
+      {failure.problems.length > 0 && (
+        <ul>
+          {failure.problems.map((problem) => (
+            <li key={problem}>{problem}</li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}

@@ -10,7 +10,8 @@ import type { JsonObject } from "../json";
 import { createConnection } from "./api";
 import type { Connection, ManifestConnection } from "./api";
 import { connectionUiSchema, fieldProblems, missingFields } from "./connectionChoice";
-import { ConnectionFields } from "./ConnectionFields";
+import { ConnectionFailureMessage, ConnectionFields } from "./ConnectionFields";
+import type { ConnectionFailure } from "./ConnectionFields";
 import { cleanInputs, formSchema } from "./formSchema";
 
 interface ConnectionFormProps {
@@ -22,7 +23,6 @@ interface ConnectionFormProps {
   onCancel: () => void;
 }
 
-type Failure = { message: string; problems: string[] };
 
 export function ConnectionForm({ connectorId, connectorName, workspaceId, spec, onCreated, onCancel }: ConnectionFormProps) {
   const schema = useMemo(() => formSchema(spec.fields), [spec.fields]);
@@ -32,7 +32,7 @@ export function ConnectionForm({ connectorId, connectorName, workspaceId, spec, 
     const defaults: unknown = getDefaultFormState(validator, schema, {}, schema);
     return isObject(defaults) ? defaults : {};
   });
-  const [failure, setFailure] = useState<Failure | null>(null);
+  const [failure, setFailure] = useState<ConnectionFailure | null>(null);
   const [creating, setCreating] = useState(false);
   const nameId = useId();
 
@@ -88,18 +88,7 @@ export function ConnectionForm({ connectorId, connectorName, workspaceId, spec, 
         onChange={setData}
         onSubmit={() => void create()}
       />
-      {failure !== null && (
-        <div className="connection-form__error" role="alert">
-          <p>{failure.message}</p>
-          {failure.problems.length > 0 && (
-            <ul>
-              {failure.problems.map((problem) => (
-                <li key={problem}>{problem}</li>
-              ))}
-            </ul>
-          )}
-        </div>
-      )}
+      {failure !== null && <ConnectionFailureMessage failure={failure} className="connection-form__error" />}
       <div className="connection-form__actions">
         <button
           type="button"

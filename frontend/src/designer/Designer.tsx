@@ -5,7 +5,6 @@ import { toApiError } from "../api";
 import type { ApiError } from "../api";
 import type { FlowEdge, FlowNode } from "../graph/flow";
 import type { XY } from "../graph/geometry";
-import { Link } from "../Link";
 import { PLAYBOOKS_PATH, guardNavigation } from "../router";
 import { fetchPlaybook, validateDocument } from "./api";
 import { Canvas } from "./Canvas";
@@ -19,6 +18,7 @@ import { dropPlacement, freePlacement, sizeOf } from "./placement";
 import { ProblemsPanel } from "./ProblemsPanel";
 import { designerStore, useDesigner } from "./store";
 import { Toolbar } from "./Toolbar";
+import { ErrorMessage } from "../ErrorMessage";
 
 /** How long the designer waits after an edit before asking the server to validate. */
 const VALIDATE_DELAY_MS = 400;
@@ -54,25 +54,18 @@ export function DesignerPage({ playbookId }: { playbookId: string }) {
   if (state.status === "error") {
     return (
       <div className="designer-message">
-        <div className="notice notice--error" role="alert">
-          <p className="notice__title">Could not open this playbook</p>
-          <p>{state.error.message}</p>
-          <div className="notice__actions">
-            <button
-              type="button"
-              className="button"
-              onClick={() => {
-                setState({ status: "loading" });
-                setAttempt((n) => n + 1);
-              }}
-            >
-              Try again
-            </button>
-            <Link to={PLAYBOOKS_PATH} className="button">
-              Back to playbooks
-            </Link>
-          </div>
-        </div>
+        <ErrorMessage
+          title="Could not open this playbook"
+          error={state.error}
+          action={{
+            label: "Try again",
+            onClick: () => {
+              setState({ status: "loading" });
+              setAttempt((n) => n + 1);
+            },
+          }}
+          back={{ label: "Back to playbooks", to: PLAYBOOKS_PATH }}
+        />
       </div>
     );
   }

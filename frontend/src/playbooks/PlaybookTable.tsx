@@ -9,6 +9,7 @@ import { designerPath, playbookRunsPath } from "../router";
 import { duplicatePlaybook, exportPlaybook } from "./actions";
 import { CopyIcon, DownloadIcon, TrashIcon } from "./icons";
 import { PLAYBOOK_ENABLE, PLAYBOOK_WRITE, allows, findWorkspace } from "./listing";
+import { RowFailure } from "../RowFailure";
 
 export interface RowHandlers {
   onEnabledChanged: (id: string, enabled: boolean) => void;
@@ -197,23 +198,12 @@ function PlaybookRow({ playbook, workspaces, showWorkspace, highlighted, now, ha
         </td>
       </tr>
       {failure !== null && (
-        <tr className="row-failure" data-testid="row-error">
-          <td colSpan={showWorkspace ? COLUMN_COUNT + 1 : COLUMN_COUNT}>
-            <div className="row-failure__message" role="alert">
-              <span>
-                <strong>{FAILURE_TITLES[failure.action]}:</strong> {failure.error.message}
-              </span>
-              <button
-                type="button"
-                className="row-failure__dismiss"
-                aria-label="Dismiss the error"
-                onClick={() => setFailure(null)}
-              >
-                ×
-              </button>
-            </div>
-          </td>
-        </tr>
+        <RowFailure
+          columns={showWorkspace ? COLUMN_COUNT + 1 : COLUMN_COUNT}
+          title={FAILURE_TITLES[failure.action]}
+          message={failure.error.message}
+          onDismiss={() => setFailure(null)}
+        />
       )}
     </>
   );

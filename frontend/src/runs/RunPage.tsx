@@ -22,6 +22,7 @@ import { actOnRun, fetchRun, fetchVersionDocument } from "./traceApi";
 import type { RunAction, RunDetail } from "./traceApi";
 import { refreshTrace, traceStore, useTrace } from "./traceStore";
 import "./trace.css";
+import { ErrorMessage } from "../ErrorMessage";
 
 /** How often a run that has not ended is asked for again: well within the second the reviewer
  * should wait to see a change. */
@@ -64,25 +65,18 @@ export function RunPage({ runId }: { runId: string }) {
   if (state.status === "error") {
     return (
       <div className="designer-message">
-        <div className="notice notice--error" role="alert">
-          <p className="notice__title">Could not open this run</p>
-          <p>{state.error.message}</p>
-          <div className="notice__actions">
-            <button
-              type="button"
-              className="button"
-              onClick={() => {
-                setState({ status: "loading" });
-                setAttempt((n) => n + 1);
-              }}
-            >
-              Try again
-            </button>
-            <Link to={RUNS_PATH} className="button">
-              Back to runs
-            </Link>
-          </div>
-        </div>
+        <ErrorMessage
+          title="Could not open this run"
+          error={state.error}
+          action={{
+            label: "Try again",
+            onClick: () => {
+              setState({ status: "loading" });
+              setAttempt((n) => n + 1);
+            },
+          }}
+          back={{ label: "Back to runs", to: RUNS_PATH }}
+        />
       </div>
     );
   }
