@@ -437,6 +437,7 @@ def test_the_shipped_manifest_sends_the_secret_to_microsoft_only(
     fields = connection["fields"]["properties"]
     assert [name for name, spec in fields.items() if spec.get("writeOnly")] == ["client_secret"]
     assert {a["id"]: (a["side_effects"], a["idempotent"]) for a in manifest["actions"]} == {
+        "list_machines": ("read", True),
         "find_machines_by_name": ("read", True),
         "find_machines_by_ip": ("read", True),
         "isolate_machine": ("destructive", False),
@@ -447,7 +448,7 @@ def test_the_shipped_manifest_sends_the_secret_to_microsoft_only(
     shutil.copytree(SHIPPED_CONNECTORS / "microsoft_defender", tmp_path / "microsoft_defender")
     checked = CliRunner().invoke(main, ["connectors", "check", str(tmp_path)])
     assert checked.exit_code == 0, checked.output
-    assert "ok  microsoft_defender 1.0.0: 5 actions" in checked.output
+    assert "ok  microsoft_defender 1.0.0: 6 actions" in checked.output
 
 
 @pytest.mark.parametrize(
@@ -491,6 +492,13 @@ def test_find_a_machine_by_its_whole_name(manifest: dict[str, Any], defender: De
     )
     assert machine["machineTags"] == ["finance", "floor-18"]
     conforms(manifest, "find_machines_by_name", outcome.output)
+
+
+def test_list_every_machine_up_to_a_number(manifest: dict[str, Any], defender: Defender) -> None:
+    outcome = run(manifest, "list_machines", {"top": 2})
+    assert api_calls(defender)[-1]["query"] == {"$top": "2"}
+    assert outcome.output["count"] == len(outcome.output["machines"]) >= 2
+    conforms(manifest, "list_machines", outcome.output)
 
 
 def test_find_machines_by_the_start_of_their_name(

@@ -80,6 +80,7 @@ def written(template: str) -> Any:
         ("@startsWith('abcdef', 'abc')", True),
         ("@endsWith('abcdef', 'xyz')", False),
         ("@union(createArray(1, 2), createArray(2, 3))", [1, 2, 3]),
+        ("@setProperty(item(), 'Address', 'x')['Address']", "x"),
         ("@int('42')", 42),
         ("@string(5)", "5"),
         ("@replace('a-b-c', '-', '+')", "a+b+c"),
@@ -108,7 +109,7 @@ def test_utcnow_and_guid_have_counterparts() -> None:
 @pytest.mark.parametrize(
     ("template", "reason"),
     [
-        ("@setProperty(item(), 'a', 1)", "setproperty"),
+        ("@xpath(xml('<a/>'), '/a')", "xpath"),
         ("@lastIndexOf('a,b', ',')", "lastindexof"),
         ("@parameters('Secret')", "parameter Secret"),
         ("@item()?[variables('key')]", "a property chosen by an expression"),

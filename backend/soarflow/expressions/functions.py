@@ -264,6 +264,13 @@ def items(value: Any) -> list[list[Any]]:
     return [[key, item] for key, item in _mapping(value).items()]
 
 
+def set_field(value: Any, name: Any, field_value: Any) -> dict[str, Any]:
+    """A copy of the object with one field set (Logic Apps' setProperty)."""
+    if not isinstance(name, str):
+        raise TypeError(f"a field name is text, not {type(name).__name__}")
+    return {**_mapping(value), name: field_value}
+
+
 def reverse(value: Any) -> Any:
     if isinstance(value, str):
         return value[::-1]
@@ -1056,6 +1063,13 @@ _FUNCTIONS: tuple[_Function, ...] = (
         _jinja("selectattr"),
         "selectattr(list, attribute, test, *args)",
         "The items whose field passes the test (without a test: is truthy).",
+    ),
+    _Function(
+        "set_field",
+        "filter",
+        set_field,
+        "set_field(object, name, value)",
+        "A copy of the object with the field `name` set to `value`.",
     ),
     _Function("sha256", "filter", sha256, "sha256(text)", "The hex SHA-256 of the UTF-8 text."),
     _Function(

@@ -308,9 +308,11 @@ def _confirm_compromised(call: ConnectorCall, writer: Writer, _match: re.Match[s
 
 def _machines(call: ConnectorCall, writer: Writer, _match: re.Match[str]) -> Mapped:
     wanted = str(call.queries.get("$filter", ""))
+    if not wanted:
+        return Mapped("microsoft_defender.list_machines", {}, connection=call.connection)
     found = re.fullmatch(r"\s*computerDnsName\s+eq\s+'(.*)'\s*", wanted)
     if found is None:
-        raise Unmapped("listing every machine (soarflow finds machines by name or IP)")
+        raise Unmapped(f"finding machines by {wanted[:80]} (soarflow finds them by name or IP)")
     return Mapped(
         "microsoft_defender.find_machines_by_name",
         {"name": writer.value(found.group(1))},
@@ -385,6 +387,8 @@ def _issue_type(value: Any) -> str | None:
 
 
 INCIDENT = Outputs(incident=True)
+# Defender's answer holds its devices under `value`; soarflow's action under `machines`.
+MACHINES = Outputs(renamed={"value": "machines"})
 PLAIN = Outputs()
 
 
@@ -442,7 +446,7 @@ OPERATIONS: Sequence[Operation] = (
     _one("azuread", "get", r"/v1\.0/users/X", _graph_user("get_user")),
     _one("azuread", "patch", r"/v1\.0/users/X", _graph_patch_user),
     _one("azureadip", "post", r"/beta/riskyUsers/confirmCompromised", _confirm_compromised),
-    _one("wdatp", "get", r"/api/machines", _machines),
+    _one("wdatp", "get", r"/api/machines", _machines, MACHINES),
     _one("wdatp", "post", r"/api/machines/X/isolate", _isolate),
     _one("service-now servicenow", "post", r"/api/now/v2/table/X", _servicenow),
     _one("jira", "post", r"/issue", _jira),

@@ -465,6 +465,7 @@ FUNCTIONS: dict[str, Function] = {
     "base64tostring": _filter("base64_decode"),
     "utcnow": _utcnow,
     "guid": lambda _w, _args, _n: "guid()",
+    "setproperty": _filter("set_field", arity=(3,)),
     "adddays": _add_days("Days"),
     "addhours": _add_days("Hours"),
     "addminutes": _add_days("Minutes"),
