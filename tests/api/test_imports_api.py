@@ -26,7 +26,7 @@ from tests.connectors.fakes import SHIPPED_CONNECTORS
 
 CORPUS = Path(__file__).parents[2].parent / "shared" / "corpus" / "sentinel-playbooks"
 CLEAN = "Block-AADUser-incident-trigger.json"
-WITH_GAPS = "Get-VirusTotalIPReport-incident-trigger.json"
+WITH_GAPS = "Incident-Trigger-Entity-Analyzer.json"
 SOARFLOW = Path(sys.executable).parent / "soarflow"
 
 
@@ -78,17 +78,17 @@ def test_a_real_template_imports_as_a_valid_playbook(client: FlaskClient) -> Non
 def test_what_does_not_carry_over_makes_a_draft_that_says_so(client: FlaskClient) -> None:
     status, result = _import(client, (CORPUS / WITH_GAPS).read_bytes(), WITH_GAPS)
     assert status == 201, result
-    assert (result["status"], result["unmapped"]) == ("draft", 2)
+    assert (result["status"], result["unmapped"]) == ("draft", 4)
     report = client.get(f"/api/v1/playbooks/{result['playbook_id']}/import-report").json
     assert report is not None
     unmapped = [f for f in report["findings"] if f["kind"] == "action"]
-    assert [f["node_id"] for f in unmapped] == ["send_data", "send_data_2"]
-    assert all("Log Analytics" in f["message"] for f in unmapped)
+    assert [f["node_id"] for f in unmapped] == ["url_analyzer", "user_analyzer"]
+    assert all("AI analysis" in f["message"] for f in unmapped)
     playbook = client.get(f"/api/v1/playbooks/{result['playbook_id']}").json
     assert playbook is not None
     assert playbook["valid"] is False
     flagged = {problem["node_id"] for problem in playbook["problems"]}
-    assert flagged == {"send_data", "send_data_2"}
+    assert flagged == {"url_analyzer", "user_analyzer", "compose_url", "compose_user"}
 
 
 @pytest.mark.parametrize(

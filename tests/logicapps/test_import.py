@@ -18,7 +18,7 @@ from tests.connectors.fakes import SHIPPED_CONNECTORS
 
 CORPUS = Path(__file__).parents[2].parent / "shared" / "corpus" / "sentinel-playbooks"
 CONNECTION = "@parameters('$connections')['azuresentinel']['connectionId']"
-LOG_ANALYTICS = "@parameters('$connections')['azureloganalyticsdatacollector']['connectionId']"
+KEY_VAULT = "@parameters('$connections')['keyvault']['connectionId']"
 SENTINEL_API_ID = (
     "[concat('/subscriptions/', subscription().subscriptionId, '/providers/Microsoft.Web/"
     "locations/', resourceGroup().location, '/managedApis/azuresentinel')]"
@@ -33,7 +33,7 @@ INCIDENT_TRIGGER = {
     }
 }
 # Corpus playbooks that import completely: a fall below this is a regression (see the README).
-CORPUS_FLOOR = 11
+CORPUS_FLOOR = 13
 
 
 @pytest.fixture(scope="module")
@@ -136,13 +136,12 @@ def test_what_cannot_be_mapped_is_reported_and_flagged_on_its_node(
     registry: ConnectorRegistry,
 ) -> None:
     actions = {
-        "Send_Data": {
+        "Get_secret": {
             "type": "ApiConnection",
             "inputs": {
-                "host": {"connection": {"name": LOG_ANALYTICS}},
-                "method": "post",
-                "path": "/api/logs",
-                "body": "@{triggerBody()}",
+                "host": {"connection": {"name": KEY_VAULT}},
+                "method": "get",
+                "path": "/secrets/@{encodeURIComponent('api-key')}/value",
             },
             "runAfter": {},
         },
@@ -152,14 +151,14 @@ def test_what_cannot_be_mapped_is_reported_and_flagged_on_its_node(
     imported = import_text(workflow(actions), "odd.json")
     kinds = sorted((finding.kind, finding.path) for finding in imported.unmapped)
     assert kinds == [
-        ("action", "$.actions.Send_Data"),
+        ("action", "$.actions.Get_secret"),
         ("expression", "$.actions.Dangling.inputs"),
         ("expression", "$.actions.Odd.inputs"),
     ]
     problems = {
         (problem.node_id, problem.code) for problem in validate(imported.document, catalog=registry)
     }
-    assert ("send_data", "unknown_action") in problems
+    assert ("get_secret", "unknown_action") in problems
     assert ("odd", "bad_expression") in problems
     assert ("dangling", "bad_expression") in problems
 

@@ -29,7 +29,6 @@ SENTINEL_APIS = frozenset({"azuresentinel", "microsoftsentinel"})
 # Logic Apps' managed APIs soarflow has no connector for, and what to do instead.
 UNSUPPORTED_APIS = {
     "keyvault": "Key Vault secrets: keep the secret in a soarflow connection instead",
-    "azureloganalyticsdatacollector": "sending data to Log Analytics has no soarflow connector",
     "azurefirewallconnector": "Azure Firewall has no soarflow connector (use the HTTP action)",
     "sentinelmcp": "Sentinel's AI analysis has no soarflow counterpart",
     "azuremonitorlogs": "Log Analytics queries have no soarflow connector",
@@ -67,6 +66,7 @@ class ConnectorCall:
     path: str
     body: Any
     queries: Mapping[str, Any]
+    headers: Mapping[str, Any] = field(default_factory=dict)
 
 
 Mapper = Callable[[ConnectorCall, Writer, re.Match[str]], Mapped]
@@ -362,6 +362,19 @@ def _servicenow(call: ConnectorCall, writer: Writer, _match: re.Match[str]) -> M
     return Mapped("servicenow.create_incident", inputs, connection=call.connection)
 
 
+def _log_analytics(call: ConnectorCall, writer: Writer, _match: re.Match[str]) -> Mapped:
+    """The retired HTTP Data Collector API as the Logs Ingestion API: the Log-Type header names
+    the custom table, whose stream the data collection rule must declare."""
+    log_type = call.headers.get("Log-Type")
+    if not isinstance(log_type, str) or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,99}", log_type):
+        raise Unmapped("a Log-Type that is not a plain table name")
+    return Mapped(
+        "azure_monitor_logs.send_records",
+        {"stream": f"Custom-{log_type}_CL", "records": [writer.value(call.body)]},
+        connection=call.connection,
+    )
+
+
 def _jira(call: ConnectorCall, writer: Writer, _match: re.Match[str]) -> Mapped:
     return Mapped(
         "jira.create_issue",
@@ -450,6 +463,7 @@ OPERATIONS: Sequence[Operation] = (
     _one("wdatp", "post", r"/api/machines/X/isolate", _isolate),
     _one("service-now servicenow", "post", r"/api/now/v2/table/X", _servicenow),
     _one("jira", "post", r"/issue", _jira),
+    _one("azureloganalyticsdatacollector", "post", r"/api/logs", _log_analytics),
 )
 
 

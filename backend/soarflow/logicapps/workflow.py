@@ -498,6 +498,7 @@ class Importer:
             path=str(inputs.get("path", "")),
             body=inputs.get("body"),
             queries=inputs.get("queries") or {},
+            headers=inputs.get("headers") or {},
         )
 
     def _declare_variable(self, name: str, inputs: Mapping[str, Any]) -> None:
