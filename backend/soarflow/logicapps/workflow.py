@@ -585,7 +585,7 @@ class Importer:
         inputs = action.get("inputs") or {}
         container = CONTAINERS.get(kind)
         if container is not None:
-            container(self, name, action, base, parent, where, trigger_id, depth)
+            container(self, Site(name, action, base, parent, where, trigger_id, depth))
             return
         try:
             node = self._step(name, kind, inputs, action)
@@ -778,24 +778,35 @@ def _node_value(writer: Writer, node: Node) -> Any:
 # -- containers -------------------------------------------------------------------------------
 
 
-def _if(
-    importer: Importer,
-    name: str,
-    action: Mapping[str, Any],
-    base: dict[str, Any],
-    parent: tuple[str, str] | None,
-    where: str,
-    trigger_id: str,
-    depth: int,
-) -> None:
-    node = {**base, "kind": "condition", "condition": _guarded_condition(importer, action, where)}
-    importer._place(node, parent)
-    own = base["id"]
-    importer.actions(
-        action.get("actions") or {}, (own, "true"), f"{where}.actions", trigger_id, depth + 1
-    )
-    otherwise = (action.get("else") or {}).get("actions") or {}
-    importer.actions(otherwise, (own, "false"), f"{where}.else.actions", trigger_id, depth + 1)
+@dataclass(frozen=True)
+class Site:
+    """A container being imported: its action, its node's id and title, where it sits."""
+
+    name: str
+    action: Mapping[str, Any]
+    base: dict[str, Any]
+    parent: tuple[str, str] | None
+    where: str
+    trigger_id: str
+    depth: int
+
+    def branch(self, importer: Importer, actions: Any, branch: str, path: str) -> None:
+        """Import the actions of one of its branches."""
+        importer.actions(
+            actions or {},
+            (self.base["id"], branch),
+            f"{self.where}.{path}",
+            self.trigger_id,
+            self.depth + 1,
+        )
+
+
+def _if(importer: Importer, site: Site) -> None:
+    rules = _guarded_condition(importer, site.action, site.where)
+    importer._place({**site.base, "kind": "condition", "condition": rules}, site.parent)
+    site.branch(importer, site.action.get("actions"), "true", "actions")
+    otherwise = (site.action.get("else") or {}).get("actions")
+    site.branch(importer, otherwise, "false", "else.actions")
 
 
 def _guarded_condition(importer: Importer, action: Mapping[str, Any], where: str) -> dict[str, Any]:
@@ -806,58 +817,32 @@ def _guarded_condition(importer: Importer, action: Mapping[str, Any], where: str
         return {"all": [{"left": "{{ unmapped('condition') }}", "op": "is_true"}]}
 
 
-def _switch(
-    importer: Importer,
-    name: str,
-    action: Mapping[str, Any],
-    base: dict[str, Any],
-    parent: tuple[str, str] | None,
-    where: str,
-    trigger_id: str,
-    depth: int,
-) -> None:
-    cases = action.get("cases") or {}
-    values = [case.get("case") for case in cases.values() if isinstance(case, Mapping)]
+def _switch(importer: Importer, site: Site) -> None:
+    cases = site.action.get("cases") or {}
     node = {
-        **base,
+        **site.base,
         "kind": "switch",
-        "on": importer.value(action.get("expression"), f"{where}.expression"),
-        "cases": values,
+        "on": importer.value(site.action.get("expression"), f"{site.where}.expression"),
+        "cases": [case.get("case") for case in cases.values() if isinstance(case, Mapping)],
     }
-    importer._place(node, parent)
+    importer._place(node, site.parent)
     for case_name, case in cases.items():
-        branch = branch_name(case.get("case"))
-        importer.actions(
-            case.get("actions") or {},
-            (base["id"], branch),
-            f"{where}.cases.{case_name}.actions",
-            trigger_id,
-            depth + 1,
-        )
-    default = (action.get("default") or {}).get("actions") or {}
-    importer.actions(
-        default, (base["id"], "default"), f"{where}.default.actions", trigger_id, depth + 1
-    )
+        path = f"cases.{case_name}.actions"
+        site.branch(importer, case.get("actions"), branch_name(case.get("case")), path)
+    default = (site.action.get("default") or {}).get("actions")
+    site.branch(importer, default, "default", "default.actions")
 
 
-def _foreach(
-    importer: Importer,
-    name: str,
-    action: Mapping[str, Any],
-    base: dict[str, Any],
-    parent: tuple[str, str] | None,
-    where: str,
-    trigger_id: str,
-    depth: int,
-) -> None:
+def _foreach(importer: Importer, site: Site) -> None:
+    action = site.action
     items = action.get("foreach")
-    known = importer.known[name]
+    known = importer.known[site.name]
     known.loop = True
     known.entity_items = _are_entities(importer, items)
     node: dict[str, Any] = {
-        **base,
+        **site.base,
         "kind": "foreach",
-        "items": importer.value(items, f"{where}.foreach"),
+        "items": importer.value(items, f"{site.where}.foreach"),
     }
     repetitions = ((action.get("runtimeConfiguration") or {}).get("concurrency") or {}).get(
         "repetitions"
@@ -866,16 +851,10 @@ def _foreach(
         node["concurrency"] = 1
     elif isinstance(repetitions, int):
         node["concurrency"] = max(1, min(50, repetitions))
-    importer._place(node, parent)
-    importer.loops.append(name)
+    importer._place(node, site.parent)
+    importer.loops.append(site.name)
     try:
-        importer.actions(
-            action.get("actions") or {},
-            (base["id"], "body"),
-            f"{where}.actions",
-            trigger_id,
-            depth + 1,
-        )
+        site.branch(importer, action.get("actions"), "body", "actions")
     finally:
         importer.loops.pop()
 
@@ -901,46 +880,24 @@ def _are_entities(importer: Importer, items: Any) -> bool:
     return "relatedEntities" in text or "['Entities']" in text
 
 
-def _until(
-    importer: Importer,
-    name: str,
-    action: Mapping[str, Any],
-    base: dict[str, Any],
-    parent: tuple[str, str] | None,
-    where: str,
-    trigger_id: str,
-    depth: int,
-) -> None:
-    limit = action.get("limit") or {}
+def _until(importer: Importer, site: Site) -> None:
+    limit = site.action.get("limit") or {}
     node: dict[str, Any] = {
-        **base,
+        **site.base,
         "kind": "until",
-        "condition": _guarded_condition(importer, action, where),
+        "condition": _guarded_condition(importer, site.action, site.where),
     }
     if isinstance(limit.get("count"), int):
         node["max_iterations"] = limit["count"]
     if isinstance(limit.get("timeout"), str) and limit["timeout"].startswith("P"):
         node["timeout"] = limit["timeout"]
-    importer._place(node, parent)
-    importer.actions(
-        action.get("actions") or {}, (base["id"], "body"), f"{where}.actions", trigger_id, depth + 1
-    )
+    importer._place(node, site.parent)
+    site.branch(importer, site.action.get("actions"), "body", "actions")
 
 
-def _scope(
-    importer: Importer,
-    name: str,
-    action: Mapping[str, Any],
-    base: dict[str, Any],
-    parent: tuple[str, str] | None,
-    where: str,
-    trigger_id: str,
-    depth: int,
-) -> None:
-    importer._place({**base, "kind": "scope"}, parent)
-    importer.actions(
-        action.get("actions") or {}, (base["id"], "body"), f"{where}.actions", trigger_id, depth + 1
-    )
+def _scope(importer: Importer, site: Site) -> None:
+    importer._place({**site.base, "kind": "scope"}, site.parent)
+    site.branch(importer, site.action.get("actions"), "body", "actions")
 
 
 CONTAINERS = {"If": _if, "Switch": _switch, "Foreach": _foreach, "Until": _until, "Scope": _scope}
