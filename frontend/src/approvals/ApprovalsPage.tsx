@@ -1,10 +1,9 @@
 // The signed-in user's inbox: the approval requests that name them, answered in place.
 
 import { useId, useMemo, useState } from "react";
-import { ErrorMessage } from "../ErrorMessage";
 import { formatDateTime, relativeTime } from "../format";
 import { Count } from "../incidents/IncidentsPage";
-import { Pager } from "../incidents/ListControls";
+import { PagedList } from "../incidents/ListControls";
 import { useLoad } from "../incidents/useLoad";
 import { Link } from "../Link";
 import { APPROVALS_PATH, designerPath, navigate, runPath, useSearch } from "../router";
@@ -48,38 +47,24 @@ export function ApprovalsPage() {
           <StateToggle current={filter.state} />
         </div>
       </div>
-      {state.status === "loading" && (
-        <p className="panel__message" role="status">
-          Loading approvals…
-        </p>
-      )}
-      {state.status === "error" && (
-        <ErrorMessage
-          title="Could not load approvals"
-          error={state.error}
-          action={{ label: "Try again", onClick: retry }}
-        />
-      )}
-      {state.status === "ready" &&
-        (state.data.data.length > 0 ? (
-          <>
-            <ol className="approval-list">
-              {/* Each card keeps its own answer: answering one never moves the others under the pointer. */}
-              {state.data.data.map((approval) => (
-                <ApprovalCard key={approval.id} approval={approval} />
-              ))}
-            </ol>
-            <Pager
-              offset={filter.offset}
-              shown={state.data.data.length}
-              total={state.data.total}
-              pageSize={INBOX_PAGE_SIZE}
-              onOffset={(offset) => changeFilter({ ...filter, offset })}
-            />
-          </>
-        ) : (
-          <EmptyInbox filter={filter} />
-        ))}
+      <PagedList
+        state={state}
+        noun="approvals"
+        retry={retry}
+        offset={filter.offset}
+        pageSize={INBOX_PAGE_SIZE}
+        onOffset={(offset) => changeFilter({ ...filter, offset })}
+        empty={<EmptyInbox filter={filter} />}
+      >
+        {(approvals) => (
+          <ol className="approval-list">
+            {/* Each card keeps its own answer: answering one never moves the others under the pointer. */}
+            {approvals.map((approval) => (
+              <ApprovalCard key={approval.id} approval={approval} />
+            ))}
+          </ol>
+        )}
+      </PagedList>
     </section>
   );
 }

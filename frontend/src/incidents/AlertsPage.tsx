@@ -1,11 +1,10 @@
 import { useMemo } from "react";
-import { ErrorMessage } from "../ErrorMessage";
 import { formatDateTime, relativeTime } from "../format";
 import { Link } from "../Link";
 import { ALERTS_PATH, alertRunsPath, incidentPath, navigate, useSearch } from "../router";
 import { fetchAlerts, fetchRecentIncidents } from "./api";
 import { Count } from "./IncidentsPage";
-import { FilterBar, FilterSelect, Pager } from "./ListControls";
+import { FilterBar, FilterSelect, PagedList } from "./ListControls";
 import { PAGE_SIZE, filterQuery, readAlertFilter } from "./listing";
 import type { AlertFilter } from "./listing";
 import { SEVERITIES, severityLabel } from "./model";
@@ -52,41 +51,33 @@ export function AlertsPage() {
           onChange={changeSeverity}
         />
       </FilterBar>
-      {state.status === "loading" && (
-        <p className="panel__message" role="status">
-          Loading alerts…
-        </p>
-      )}
-      {state.status === "error" && (
-        <ErrorMessage title="Could not load alerts" error={state.error} action={{ label: "Try again", onClick: retry }} />
-      )}
-      {state.status === "ready" &&
-        (state.data.data.length > 0 ? (
-          <>
-            <AlertTable alerts={state.data.data} numbers={numbers} />
-            <Pager
-              offset={filter.offset}
-              shown={state.data.data.length}
-              total={state.data.total}
-              pageSize={PAGE_SIZE}
-              onOffset={(offset) => changeFilter({ ...filter, offset })}
-            />
-          </>
-        ) : filter.severity !== null ? (
-          <div className="empty">
-            <p className="empty__title">No {severityLabel(filter.severity).toLowerCase()} severity alerts.</p>
-            <button type="button" className="button" onClick={() => changeFilter({ severity: null })}>
-              Show every severity
-            </button>
-          </div>
-        ) : (
-          <div className="empty">
-            <p className="empty__title">No alerts yet.</p>
-            <p className="muted">
-              Detection products send them to <code>POST /api/v1/alerts</code>; each opens or joins an incident.
-            </p>
-          </div>
-        ))}
+      <PagedList
+        state={state}
+        noun="alerts"
+        retry={retry}
+        offset={filter.offset}
+        pageSize={PAGE_SIZE}
+        onOffset={(offset) => changeFilter({ ...filter, offset })}
+        empty={
+          filter.severity !== null ? (
+            <div className="empty">
+              <p className="empty__title">No {severityLabel(filter.severity).toLowerCase()} severity alerts.</p>
+              <button type="button" className="button" onClick={() => changeFilter({ severity: null })}>
+                Show every severity
+              </button>
+            </div>
+          ) : (
+            <div className="empty">
+              <p className="empty__title">No alerts yet.</p>
+              <p className="muted">
+                Detection products send them to <code>POST /api/v1/alerts</code>; each opens or joins an incident.
+              </p>
+            </div>
+          )
+        }
+      >
+        {(alerts) => <AlertTable alerts={alerts} numbers={numbers} />}
+      </PagedList>
     </section>
   );
 }

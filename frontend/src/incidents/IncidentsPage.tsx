@@ -1,10 +1,9 @@
 import { useMemo } from "react";
-import { ErrorMessage } from "../ErrorMessage";
 import { formatDateTime, relativeTime } from "../format";
 import { Link } from "../Link";
 import { INCIDENTS_PATH, incidentPath, navigate, useSearch } from "../router";
 import { fetchIncidents } from "./api";
-import { FilterBar, FilterSelect, FilterText, Pager } from "./ListControls";
+import { FilterBar, FilterSelect, FilterText, PagedList } from "./ListControls";
 import { NO_INCIDENT_FILTER, PAGE_SIZE, filterQuery, isFiltered, readIncidentFilter } from "./listing";
 import type { IncidentFilter } from "./listing";
 import { SEVERITIES, STATUSES, severityLabel, statusLabel } from "./model";
@@ -57,48 +56,40 @@ export function IncidentsPage() {
         />
         <FilterText label="Owner" value={filter.owner} placeholder="User name" onChange={changeOwner} type="text" />
       </FilterBar>
-      {state.status === "loading" && (
-        <p className="panel__message" role="status">
-          Loading incidents…
-        </p>
-      )}
-      {state.status === "error" && (
-        <ErrorMessage title="Could not load incidents" error={state.error} action={{ label: "Try again", onClick: retry }} />
-      )}
-      {state.status === "ready" &&
-        (state.data.data.length > 0 ? (
-          <>
-            <IncidentTable incidents={state.data.data} />
-            <Pager
-              offset={filter.offset}
-              shown={state.data.data.length}
-              total={state.data.total}
-              pageSize={PAGE_SIZE}
-              onOffset={(offset) => changeFilter({ ...filter, offset })}
-            />
-          </>
-        ) : isFiltered(filter) ? (
-          <div className="empty">
-            <p className="empty__title">No incidents match these filters.</p>
-            <button type="button" className="button" onClick={() => changeFilter(NO_INCIDENT_FILTER)}>
-              Clear the filters
-            </button>
-          </div>
-        ) : filter.offset > 0 ? (
-          <div className="empty">
-            <p className="empty__title">No more incidents.</p>
-            <button type="button" className="button" onClick={() => changeFilter({ offset: 0 })}>
-              Back to the newest
-            </button>
-          </div>
-        ) : (
-          <div className="empty">
-            <p className="empty__title">No incidents yet.</p>
-            <p className="muted">
-              Alerts sent to <code>POST /api/v1/alerts</code> open incidents; they will be listed here, newest first.
-            </p>
-          </div>
-        ))}
+      <PagedList
+        state={state}
+        noun="incidents"
+        retry={retry}
+        offset={filter.offset}
+        pageSize={PAGE_SIZE}
+        onOffset={(offset) => changeFilter({ ...filter, offset })}
+        empty={
+          isFiltered(filter) ? (
+            <div className="empty">
+              <p className="empty__title">No incidents match these filters.</p>
+              <button type="button" className="button" onClick={() => changeFilter(NO_INCIDENT_FILTER)}>
+                Clear the filters
+              </button>
+            </div>
+          ) : filter.offset > 0 ? (
+            <div className="empty">
+              <p className="empty__title">No more incidents.</p>
+              <button type="button" className="button" onClick={() => changeFilter({ offset: 0 })}>
+                Back to the newest
+              </button>
+            </div>
+          ) : (
+            <div className="empty">
+              <p className="empty__title">No incidents yet.</p>
+              <p className="muted">
+                Alerts sent to <code>POST /api/v1/alerts</code> open incidents; they will be listed here, newest first.
+              </p>
+            </div>
+          )
+        }
+      >
+        {(incidents) => <IncidentTable incidents={incidents} />}
+      </PagedList>
     </section>
   );
 }

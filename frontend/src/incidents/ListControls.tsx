@@ -1,8 +1,11 @@
-// What the incidents and alerts lists share: filter fields that write the address, and paging.
+// What the list pages share: filter fields that write the address, and the paged rows.
 
 import { useEffect, useState } from "react";
 import type { FormEvent, ReactNode } from "react";
+import { ErrorMessage } from "../ErrorMessage";
 import { rangeText } from "./listing";
+import type { Page } from "./model";
+import type { LoadState } from "./useLoad";
 
 /** Long enough that a word typed at a normal pace is one request, short enough to feel live. */
 const TYPING_DELAY_MS = 300;
@@ -115,5 +118,40 @@ export function Pager({ offset, shown, total, pageSize, onOffset }: PagerProps) 
         Older →
       </button>
     </nav>
+  );
+}
+
+interface PagedListProps<T> {
+  state: LoadState<Page<T>>;
+  /** What the rows are, in the plural: "incidents". */
+  noun: string;
+  retry: () => void;
+  offset: number;
+  pageSize: number;
+  onOffset: (offset: number) => void;
+  /** What an empty page says (and offers: clearing the filters, going back). */
+  empty: ReactNode;
+  children: (rows: T[]) => ReactNode;
+}
+
+/** A list's page as it loads: a message, the API's refusal, or the rows with the pager. */
+export function PagedList<T>({ state, noun, retry, offset, pageSize, onOffset, empty, children }: PagedListProps<T>) {
+  if (state.status === "loading") {
+    return (
+      <p className="panel__message" role="status">
+        Loading {noun}…
+      </p>
+    );
+  }
+  if (state.status === "error") {
+    return <ErrorMessage title={`Could not load ${noun}`} error={state.error} action={{ label: "Try again", onClick: retry }} />;
+  }
+  const rows = state.data.data;
+  if (rows.length === 0) return <>{empty}</>;
+  return (
+    <>
+      {children(rows)}
+      <Pager offset={offset} shown={rows.length} total={state.data.total} pageSize={pageSize} onOffset={onOffset} />
+    </>
   );
 }

@@ -4,13 +4,12 @@
 import { useEffect, useMemo } from "react";
 import { fetchAllPlaybooks } from "../incidents/api";
 import { Count } from "../incidents/IncidentsPage";
-import { FilterBar, FilterSelect, Pager } from "../incidents/ListControls";
+import { FilterBar, FilterSelect, PagedList } from "../incidents/ListControls";
 import { PAGE_SIZE } from "../incidents/listing";
 import { ACTIVE_RUN_STATUSES, runStatusLabel } from "../incidents/model";
 import type { Page } from "../incidents/model";
 import { RunStatusPill } from "../incidents/Pills";
 import { useLoad } from "../incidents/useLoad";
-import { ErrorMessage } from "../ErrorMessage";
 import { formatDateTime, relativeTime, versionText } from "../format";
 import { Link } from "../Link";
 import { designerPath, incidentPath, navigate, runPath, useSearch } from "../router";
@@ -101,43 +100,35 @@ export function RunsPanel({ path, playbookId, title, headingLevel: Heading }: Li
           </button>
         </p>
       )}
-      {state.status === "loading" && (
-        <p className="panel__message" role="status">
-          Loading runs…
-        </p>
-      )}
-      {state.status === "error" && (
-        <ErrorMessage title="Could not load runs" error={state.error} action={{ label: "Try again", onClick: retry }} />
-      )}
-      {state.status === "ready" &&
-        (state.data.data.length > 0 ? (
-          <>
-            <RunsTable runs={state.data.data} showPlaybook={playbookId === null} />
-            <Pager
-              offset={filter.offset}
-              shown={state.data.data.length}
-              total={state.data.total}
-              pageSize={PAGE_SIZE}
-              onOffset={(offset) => changeFilter({ offset })}
-            />
-          </>
-        ) : isFiltered(inAddress) ? (
-          <div className="empty">
-            <p className="empty__title">No runs match these filters.</p>
-            <button type="button" className="button" onClick={() => changeFilter(NO_RUN_FILTER)}>
-              Clear the filters
-            </button>
-          </div>
-        ) : filter.offset > 0 ? (
-          <div className="empty">
-            <p className="empty__title">No more runs.</p>
-            <button type="button" className="button" onClick={() => changeFilter({})}>
-              Back to the newest
-            </button>
-          </div>
-        ) : (
-          <NoRuns ofPlaybook={playbookId !== null} />
-        ))}
+      <PagedList
+        state={state}
+        noun="runs"
+        retry={retry}
+        offset={filter.offset}
+        pageSize={PAGE_SIZE}
+        onOffset={(offset) => changeFilter({ offset })}
+        empty={
+          isFiltered(inAddress) ? (
+            <div className="empty">
+              <p className="empty__title">No runs match these filters.</p>
+              <button type="button" className="button" onClick={() => changeFilter(NO_RUN_FILTER)}>
+                Clear the filters
+              </button>
+            </div>
+          ) : filter.offset > 0 ? (
+            <div className="empty">
+              <p className="empty__title">No more runs.</p>
+              <button type="button" className="button" onClick={() => changeFilter({})}>
+                Back to the newest
+              </button>
+            </div>
+          ) : (
+            <NoRuns ofPlaybook={playbookId !== null} />
+          )
+        }
+      >
+        {(runs) => <RunsTable runs={runs} showPlaybook={playbookId === null} />}
+      </PagedList>
     </section>
   );
 }
