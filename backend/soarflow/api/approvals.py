@@ -167,18 +167,8 @@ def respond(approval_id: str) -> Response:
         ip=request.remote_addr,
         user_agent=request.headers.get("User-Agent"),
     )
-    _answer(approval, answerer, answer)
-    [shown] = [
-        item
-        for item in repo.inbox(
-            session,
-            user_name=caller.user_name,
-            workspace_ids=[approval.workspace_id],
-            open_only=False,
-            now=utcnow(),
-        )
-        if item.id == approval.id
-    ]
+    now = _answer(approval, answerer, answer)
+    shown = repo.inbox_item(session, approval, caller.user_name, now)
     return model_response(shown)
 
 

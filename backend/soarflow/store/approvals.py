@@ -3,7 +3,7 @@ their policy. What is shown and what is refused is decided here, for the API and
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -302,8 +302,16 @@ def decision_of(approval: Approval, responses: Sequence[ApprovalResponse]) -> De
     return made or Decision(approval.decision, None)
 
 
-def view(session: Session, approval: Approval, approver: str, now: datetime) -> ApprovalView:
-    responses = responses_of(session, approval.id)
+def view(
+    session: Session,
+    approval: Approval,
+    approver: str,
+    now: datetime,
+    responses: list[ApprovalResponse] | None = None,
+) -> ApprovalView:
+    """The approval as one approver sees it (`responses` when the caller has them already)."""
+    if responses is None:
+        responses = responses_of(session, approval.id)
     own = next((item for item in responses if item.approver == approver), None)
     return ApprovalView(
         id=approval.id,
@@ -357,29 +365,35 @@ def inbox(
 ) -> list[InboxApproval]:
     """The approvals that name this user, newest first; with open_only, those still awaiting
     the user's answer."""
-    rows = session.exec(
-        select(Approval)
-        .where(col(Approval.workspace_id).in_(workspace_ids))
-        .order_by(col(Approval.created_at).desc())
-    ).all()
+    query = select(Approval).where(col(Approval.workspace_id).in_(workspace_ids))
+    if open_only:
+        # Decided and expired ones are never open; the rest is told apart per approval.
+        query = query.where(col(Approval.decision).is_(None), col(Approval.expires_at) > now)
+    rows = session.exec(query.order_by(col(Approval.created_at).desc())).all()
     mine = [approval for approval in rows if user_name in approval.approvers]
     names = _playbook_names(session, {approval.playbook_id for approval in mine})
-    found = []
-    for approval in mine:
-        seen = view(session, approval, user_name, now)
-        if open_only and seen.state != "open":
-            continue
-        responses = responses_of(session, approval.id)
-        found.append(
-            InboxApproval(
-                **seen.model_dump(),
-                run_id=approval.run_id,
-                playbook_id=approval.playbook_id,
-                playbook_name=names.get(approval.playbook_id),
-                responses=[ApprovalResponsePublic.model_validate(item) for item in responses],
-            )
-        )
-    return found
+    found = [inbox_item(session, approval, user_name, now, names) for approval in mine]
+    return [item for item in found if not open_only or item.state == "open"]
+
+
+def inbox_item(
+    session: Session,
+    approval: Approval,
+    user_name: str,
+    now: datetime,
+    playbook_names: Mapping[str, str] | None = None,
+) -> InboxApproval:
+    """An approval as its approver's inbox shows it, with every answer so far."""
+    responses = responses_of(session, approval.id)
+    names = playbook_names or _playbook_names(session, {approval.playbook_id})
+    seen = view(session, approval, user_name, now, responses)
+    return InboxApproval(
+        **seen.model_dump(),
+        run_id=approval.run_id,
+        playbook_id=approval.playbook_id,
+        playbook_name=names.get(approval.playbook_id),
+        responses=[ApprovalResponsePublic.model_validate(item) for item in responses],
+    )
 
 
 def _playbook_names(session: Session, ids: set[str]) -> dict[str, str]:
