@@ -250,6 +250,47 @@ def test_triggers(trigger: dict[str, Any], expected: dict[str, Any]) -> None:
     assert imported.document["trigger"] == expected
 
 
+def test_arm_template_values_and_sentinel_workspace_fields_become_playbook_parameters(
+    registry: ConnectorRegistry,
+) -> None:
+    graph = "@parameters('$connections')['azuread']['connectionId']"
+    actions = {
+        "Get_user": {
+            "type": "ApiConnection",
+            "inputs": {
+                "host": {"connection": {"name": graph}},
+                "method": "get",
+                "path": "[concat('/v1.0/users/@{encodeURIComponent(''', "
+                "parameters('UserId'), ''')}')]",
+            },
+        },
+        "Note": {
+            "type": "Compose",
+            "inputs": "[concat('Sub ', subscription().subscriptionId, "
+            "': @{triggerBody()?[''WorkspaceResourceGroup'']}')]",
+            "runAfter": {"Get_user": ["Succeeded"]},
+        },
+    }
+    alert_trigger = {"When": {"type": "ApiConnectionWebhook", "inputs": {"path": "/subscribe"}}}
+    imported = import_text(workflow(actions, alert_trigger), "t.json")
+    nodes = {node["id"]: node for node in imported.document["nodes"]}
+    assert nodes["get_user"]["action"] == "microsoft_graph.get_user"
+    assert nodes["get_user"]["inputs"] == {"user": "{{ vars.param_userid }}"}
+    assert nodes["note"]["inputs"]["value"] == (
+        "Sub {{ vars.param_azure_subscription_id }}: {{ vars.param_azure_resource_group }}"
+    )
+    assert set(imported.document["variables"]) == {
+        "param_userid",
+        "param_azure_subscription_id",
+        "param_azure_resource_group",
+    }
+    assert any(
+        "WorkspaceResourceGroup names Sentinel's workspace" in f.message for f in imported.findings
+    )
+    assert imported.unmapped == []
+    assert validate(imported.document, catalog=registry) == []
+
+
 def test_an_arm_template_names_the_playbook_and_its_connections() -> None:
     template = {
         "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",

@@ -13,6 +13,7 @@ from soarflow.logicapps.wdl import (
     Unmapped,
     WdlSyntaxError,
     Writer,
+    deployed,
     literal,
     parse,
     split_template,
@@ -135,6 +136,52 @@ def test_an_unclosed_interpolation_is_a_syntax_error() -> None:
 def test_deep_nesting_is_refused() -> None:
     with pytest.raises(WdlSyntaxError, match="nested too deeply"):
         parse("concat(" * 100 + "'x'" + ")" * 100)
+
+
+@pytest.mark.parametrize(
+    ("template", "workflow_text"),
+    [
+        ("[parameters('lookBackDays')]", "@parameters('lookBackDays')"),
+        (
+            "[concat('/groups/@{encodeURIComponent(''', parameters('GroupId'), ''')}/members')]",
+            "/groups/@{encodeURIComponent(parameters('GroupId'))}/members",
+        ),
+        (
+            "[concat('id=', parameters('ClientID'), '&secret=@{body(''Vault'')?[''value'']}')]",
+            "id=@{parameters('ClientID')}&secret=@{body('Vault')?['value']}",
+        ),
+        (
+            "[concat('https://login/', subscription().tenantId, '/token')]",
+            "https://login/@{parameters('azure_tenant_id')}/token",
+        ),
+        ("[concat('/rg/', resourceGroup().name)]", "/rg/@{parameters('azure_resource_group')}"),
+        ("[[not an ARM expression]", "[not an ARM expression]"),
+        ("[a list in brackets", "[a list in brackets"),
+        ("@body('X')", "@body('X')"),
+    ],
+)
+def test_arm_template_strings_are_read_as_the_workflow_text_they_deploy_as(
+    template: str, workflow_text: str
+) -> None:
+    assert deployed(template) == workflow_text
+
+
+@pytest.mark.parametrize(
+    ("template", "reason"),
+    [
+        ("[variables('name')]", "variables"),
+        ("[concat('a', uniqueString(resourceGroup().id))]", "uniquestring"),
+        ("[subscription().id]", r"subscription\(\)\.id"),
+    ],
+)
+def test_arm_functions_only_azure_can_evaluate_are_refused(template: str, reason: str) -> None:
+    with pytest.raises(Unmapped, match=reason):
+        deployed(template)
+
+
+def test_an_arm_expression_that_is_not_one_is_a_syntax_error() -> None:
+    with pytest.raises(WdlSyntaxError):
+        deployed("[concat('a', ]")
 
 
 def test_dotnet_date_formats() -> None:

@@ -492,8 +492,6 @@ def _operation(call: ConnectorCall) -> tuple[Operation, re.Match[str]]:
     api = call.api.lower()
     if api in UNSUPPORTED_APIS:
         raise Unmapped(UNSUPPORTED_APIS[api])
-    if call.path.startswith("["):
-        raise Unmapped(f"an operation path built by an ARM expression ({call.path[:60]})")
     shape = _shape(call.path)
     for operation in OPERATIONS:
         if api not in operation.apis or operation.method != call.method.lower():

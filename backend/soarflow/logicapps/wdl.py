@@ -173,6 +173,88 @@ def _closing_brace(text: str, start: int) -> int:
     raise WdlSyntaxError(f"an @{{ part is not closed in {text[:80]!r}")
 
 
+# -- ARM template expressions -----------------------------------------------------------------
+
+# The deployment's own values, which Azure fills in when it deploys the template: each becomes a
+# workflow parameter (a playbook variable the admin sets).
+DEPLOYMENT_VALUES = {
+    ("subscription", "subscriptionId"): "azure_subscription_id",
+    ("subscription", "tenantId"): "azure_tenant_id",
+    ("resourcegroup", "name"): "azure_resource_group",
+    ("resourcegroup", "location"): "azure_location",
+}
+_MARK = "\x00"
+
+
+def is_arm_expression(value: Any) -> bool:
+    """`[concat(...)]`, which Azure evaluates when it deploys the template (`[[` escapes)."""
+    return (
+        isinstance(value, str)
+        and value.startswith("[")
+        and value.endswith("]")
+        and not value.startswith("[[")
+    )
+
+
+def deployed(text: str) -> str:
+    """The workflow text an ARM template string deploys as. Template parameters and deployment
+    values stay open as workflow parameters: `[concat('/groups/@{encodeURIComponent(''',
+    parameters('GroupId'), ''')}')]` is `/groups/@{encodeURIComponent(parameters('GroupId'))}`.
+    Any other string is returned as it is, `[[` unescaped."""
+    if text.startswith("[["):
+        return text[1:]
+    if not is_arm_expression(text):
+        return text
+    pieces = _arm_pieces(parse(text[1:-1]))
+    if len(pieces) == 1 and isinstance(pieces[0], _ArmParameter):
+        return f"@parameters({_wdl_string(pieces[0].name)})"
+    joined = "".join(
+        piece if isinstance(piece, str) else f"{_MARK}{index}{_MARK}"
+        for index, piece in enumerate(pieces)
+    )
+    for index, piece in enumerate(pieces):
+        if isinstance(piece, _ArmParameter):
+            reference = f"parameters({_wdl_string(piece.name)})"
+            # Pasted inside a quoted WDL string it is that string; elsewhere a text part.
+            joined = joined.replace(f"'{_MARK}{index}{_MARK}'", reference)
+            joined = joined.replace(f"{_MARK}{index}{_MARK}", "@{" + reference + "}")
+    return joined
+
+
+@dataclass(frozen=True)
+class _ArmParameter:
+    name: str
+
+
+def _arm_pieces(node: Node) -> list[str | _ArmParameter]:
+    if isinstance(node, Literal) and isinstance(node.value, str):
+        return [node.value]
+    if isinstance(node, Call) and node.name == "concat":
+        return [piece for arg in node.args for piece in _arm_pieces(arg)]
+    if isinstance(node, Call) and node.name == "parameters" and len(node.args) == 1:
+        name = node.args[0]
+        if isinstance(name, Literal) and isinstance(name.value, str):
+            return [_ArmParameter(name.value)]
+    if isinstance(node, Access) and isinstance(node.target, Call) and not node.target.args:
+        key = node.key.value if isinstance(node.key, Literal) else None
+        deployment = DEPLOYMENT_VALUES.get((node.target.name, str(key)))
+        if deployment is not None:
+            return [_ArmParameter(deployment)]
+    raise Unmapped(f"the ARM template's {_arm_shown(node)} (Azure evaluates it at deployment)")
+
+
+def _arm_shown(node: Node) -> str:
+    if isinstance(node, Call):
+        return f"{node.name}()"
+    if isinstance(node, Access) and isinstance(node.key, Literal):
+        return f"{_arm_shown(node.target)}.{node.key.value}"
+    return "value"
+
+
+def _wdl_string(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
 # -- writing soarflow expressions --------------------------------------------------------------
 
 
@@ -284,7 +366,7 @@ class Writer:
 
     def text(self, template: str) -> Any:
         """A workflow JSON string as a playbook value: a literal, `{{ e }}` or a text."""
-        parts = split_template(template)
+        parts = split_template(deployed(template))
         if len(parts) == 1 and not isinstance(parts[0], str):
             return "{{ " + self.expression(parts[0]) + " }}"
         out = ""

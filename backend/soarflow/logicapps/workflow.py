@@ -21,6 +21,7 @@ from soarflow.logicapps.wdl import (
     Unmapped,
     WdlSyntaxError,
     Writer,
+    deployed,
     is_expression,
     literal,
     parse,
@@ -102,6 +103,19 @@ ALERT_FIELDS: dict[tuple[str, ...], str] = {
     ("Tactics",): "tactics",
     ("VendorOriginalId",): "source_alert_id",
 }
+# Sentinel's workspace as its triggers name it: soarflow's incidents and alerts carry no Azure
+# workspace, so each is the deployment parameter an ARM template's subscription() would be.
+INCIDENT_WORKSPACE_FIELDS: dict[tuple[str, ...], str] = {
+    ("workspaceInfo", "SubscriptionId"): "azure_subscription_id",
+    ("workspaceInfo", "ResourceGroupName"): "azure_resource_group",
+    ("workspaceInfo", "WorkspaceName"): "azure_workspace_name",
+    ("workspaceId",): "azure_workspace_id",
+}
+ALERT_WORKSPACE_FIELDS: dict[tuple[str, ...], str] = {
+    ("WorkspaceSubscriptionId",): "azure_subscription_id",
+    ("WorkspaceResourceGroup",): "azure_resource_group",
+    ("WorkspaceId",): "azure_workspace_id",
+}
 ENTITY_TRIGGER_FIELDS: dict[tuple[str, ...], str] = {
     ("IncidentArmID",): "incident_id",
     ("Entity", "properties"): "entity",
@@ -118,6 +132,8 @@ class TriggerMapping:
     # Paths to drop before mapping (`object` around a Sentinel incident).
     prefix: tuple[str, ...] = ()
     entity_fields: tuple[str, ...] = ()
+    # Paths of the whole payload that stand for deployment parameters.
+    workspace_fields: Mapping[tuple[str, ...], str] = field(default_factory=dict)
 
 
 ENTITY_INPUTS = {
@@ -182,12 +198,14 @@ def map_trigger(name: str, trigger: Mapping[str, Any]) -> TriggerMapping:
             INCIDENT_FIELDS,
             prefix=("object",),
             entity_fields=("entities",),
+            workspace_fields=INCIDENT_WORKSPACE_FIELDS,
         )
     if kind == "ApiConnectionWebhook" and path.endswith("/subscribe"):
         return TriggerMapping(
             {"id": "alert", "type": "soarflow.alert_created"},
             ALERT_FIELDS,
             entity_fields=("entities",),
+            workspace_fields=ALERT_WORKSPACE_FIELDS,
         )
     if kind == "ApiConnectionWebhook" and "/entity/" in path:
         document = {
@@ -302,6 +320,15 @@ class Importer:
         if not keys:
             return "trigger"
         dotted = ".".join(str(key) for key in keys)
+        for length in range(len(keys), 0, -1):
+            parameter = mapping.workspace_fields.get(tuple(keys[:length]))
+            if parameter is not None:
+                self.found(
+                    "note",
+                    f"the trigger field {dotted} names Sentinel's workspace, which soarflow's "
+                    f"payload does not carry: it is the parameter {parameter}",
+                )
+                return self.parameter(parameter, keys[length:])
         raise Unmapped(f"the trigger field {dotted}: soarflow's payload has no such field")
 
     def action(self, name: str, path: Sequence[Any], whole: bool) -> str:
@@ -495,7 +522,7 @@ class Importer:
             api=self.connections.get(key, re.sub(r"_\d+$", "", key)),
             connection=key,
             method=str(inputs.get("method", "")),
-            path=str(inputs.get("path", "")),
+            path=deployed(str(inputs.get("path", ""))),
             body=inputs.get("body"),
             queries=inputs.get("queries") or {},
             headers=inputs.get("headers") or {},
