@@ -475,3 +475,149 @@ def test_slack_and_teams_carry_every_approvers_links(
     answered = _answer(anonymous, tokens[1], "Ignore")
     assert answered.status_code == 200, answered.json
     assert answered.json["approver"] == CAROL
+
+
+QUESTIONS = [
+    {
+        "id": "severity",
+        "label": "Change the incident's severity?",
+        "choices": ["High", "Medium", "Low", {"title": "Don't change", "value": "same"}],
+        "default": "medium",
+    },
+    {
+        "id": "collections",
+        "label": "Add the address to which rule collections?",
+        "choices": "{{ trigger.collections }}",
+        "multiple": True,
+        "required": True,
+        "for_options": ["Block"],
+    },
+]
+COLLECTIONS = [
+    {"title": "rg-net  fw-prod  Deny-Inbound", "value": "rg-net::fw-prod::Deny-Inbound"},
+    {"title": "rg-net  fw-prod  Deny-Outbound", "value": "rg-net::fw-prod::Deny-Outbound"},
+]
+
+
+def _start_with(client: FlaskClient, document: dict[str, Any], **more: Any) -> str:
+    created = client.post("/api/v1/playbooks", json=document).json
+    assert created is not None
+    assert created["valid"], created["problems"]
+    trigger = {"ip": "203.0.113.9", "collections": COLLECTIONS, **more}
+    started = client.post(f"/api/v1/playbooks/{created['id']}/runs", json={"trigger": trigger})
+    assert started.status_code == 202, started.json
+    return str(started.json["id"])
+
+
+def test_questions_are_shown_checked_and_their_answers_are_the_output(
+    client: FlaskClient, anonymous: FlaskClient, mailbox: Mailbox, mail_connection: str
+) -> None:
+    document = _playbook(questions=QUESTIONS)
+    document["nodes"][1]["inputs"]["value"] = "{{ steps.ask.output.answers.collections }}"
+    run_id = _start_with(client, document)
+    body = mailbox.to(ALICE)[0].get_body(preferencelist=("plain",))
+    assert body is not None
+    assert "and 2 more questions" in body.get_content()
+    alice, carol = _token(mailbox, ALICE), _token(mailbox, CAROL)
+
+    seen = anonymous.get(f"/api/v1/approval-links/{alice}").json
+    assert seen is not None
+    severity, collections = seen["questions"]
+    assert severity["choices"][3] == {"title": "Don't change", "value": "same"}
+    assert (severity["default"], severity["for_options"], severity["required"]) == (
+        ["Medium"],
+        None,
+        False,
+    )
+    assert collections["choices"] == COLLECTIONS
+    assert (collections["multiple"], collections["for_options"]) == (True, ["Block"])
+
+    chosen = [COLLECTIONS[1]["value"]]
+    refusals = [
+        {"collections": []},  # required with Block
+        {"collections": chosen, "severity": "Urgent"},  # not a choice
+        {"collections": chosen, "severity": ["High", "Low"]},  # one answer only
+        {"collections": ["rg-net::fw-prod::Other"]},
+        {"collections": chosen, "owner": "bob"},  # no such question
+    ]
+    for answers in refusals:
+        refused = _answer(anonymous, alice, "Block", answers=answers)
+        assert (refused.status_code, refused.json["error"]["code"]) == (422, "invalid_answers")
+    # Asked only with Block: an Ignore cannot answer it.
+    ignored = _answer(anonymous, carol, "Ignore", answers={"collections": chosen})
+    assert (ignored.status_code, ignored.json["error"]["code"]) == (422, "invalid_answers")
+    assert anonymous.get(f"/api/v1/approval-links/{alice}").json["responses_count"] == 0
+
+    answered = _answer(anonymous, alice, "Block", answers={"collections": chosen})
+    assert answered.status_code == 200, answered.json
+    assert answered.json["answer"]["answers"] == {"severity": None, "collections": chosen}
+    run = _settled(client, run_id, {"succeeded"})
+    output = steps(run)["ask"]["output"]
+    assert output["answers"] == {"severity": None, "collections": chosen}
+    assert output["responses"][0]["answers"] == output["answers"]
+    assert steps(run)["chosen"]["output"] == chosen
+
+
+def test_an_answer_without_the_questions_takes_their_defaults(
+    client: FlaskClient, anonymous: FlaskClient, mailbox: Mailbox, mail_connection: str
+) -> None:
+    run_id = _start_with(client, _playbook(questions=QUESTIONS, approvers=[ALICE]))
+    answered = _answer(anonymous, _token(mailbox, ALICE), "Ignore")
+    assert answered.status_code == 200, answered.json
+    output = steps(_settled(client, run_id, {"succeeded"}))["ask"]["output"]
+    assert output["selected_option"] == "Ignore"
+    # The severity was asked and left unanswered; the collections were not asked at all.
+    assert output["answers"] == {"severity": None, "collections": []}
+    assert output["responses"][0]["answers"] == {"severity": None}
+
+
+@pytest.mark.parametrize(
+    ("questions", "problem"),
+    [
+        ([{"id": "1x", "label": "?", "choices": ["a"]}], "its id is a letter"),
+        ([{"id": "a", "label": "?", "choices": []}], "at least one"),
+        ([{"id": "a", "label": "?", "choices": ["x", "x"]}], "'x' is there twice"),
+        ([{"id": "a", "label": "?", "choices": ["x"], "for_options": ["Maybe"]}], "'Maybe'"),
+        ([{"id": "a", "label": "?", "choices": [{"title": "no value"}]}], "value is a text"),
+        ([{"id": "a", "label": "?", "choices": ["x"]}] * 2, "'a' is used twice"),
+    ],
+)
+def test_questions_made_at_run_time_that_cannot_be_asked_fail_the_step(
+    client: FlaskClient,
+    mailbox: Mailbox,
+    mail_connection: str,
+    questions: list[dict[str, Any]],
+    problem: str,
+) -> None:
+    """The form refuses such questions when they are written out; these come from the run."""
+    document = _playbook(questions="{{ trigger.questions }}")
+    run_id = _start_with(client, document, questions=questions)
+    run = _settled(client, run_id, {"failed"})
+    error = steps(run)["ask"]["error"]
+    assert error["code"] == "invalid_input"
+    assert problem in error["message"]
+    assert mailbox.messages == []
+
+
+def test_the_inbox_shows_the_questions_and_takes_the_answers(
+    client_for: Callable[[Role], FlaskClient],
+    people: dict[Role, Person],
+    mailbox: Mailbox,
+    mail_connection: str,
+) -> None:
+    approver = people[Role.PLAYBOOK_OPERATOR]
+    run_id = _start_with(
+        client_for(Role.OWNER), _playbook(questions=QUESTIONS, approvers=[approver.name])
+    )
+    inbox = client_for(Role.PLAYBOOK_OPERATOR).get("/api/v1/approvals").json
+    assert inbox is not None
+    [item] = inbox["data"]
+    assert [question["id"] for question in item["questions"]] == ["severity", "collections"]
+    answers = {"severity": "Low", "collections": [COLLECTIONS[0]["value"]]}
+    answered = client_for(Role.PLAYBOOK_OPERATOR).post(
+        f"/api/v1/approvals/{item['id']}/respond", json={"option": "Block", "answers": answers}
+    )
+    assert answered.status_code == 200, answered.json
+    assert answered.json["responses"][0]["answers"] == answers
+    output = steps(_settled(client_for(Role.OWNER), run_id, {"succeeded"}))["ask"]["output"]
+    assert (output["responder"], output["answers"]) == (approver.name, answers)

@@ -40,7 +40,8 @@ ANSWER_ERRORS = {
     409: "Already answered (already_answered), decided (approval_decided), expired "
     "(approval_expired) or no longer awaited (approval_closed)",
     415: "Not JSON",
-    422: "Not one of the options (invalid_option), or a comment it does not take",
+    422: "Not one of the options (invalid_option), answers that cannot count "
+    "(invalid_answers), or a comment it does not take",
 }
 
 
@@ -93,7 +94,7 @@ def link_view(token: str) -> Response:
 @requires(PUBLIC)
 @unaudited  # the answer is audited by the store, without the token in the path
 @operation(
-    "Answer through an approver's link: choose one of the options",
+    "Answer through an approver's link: choose one of the options, and answer its questions",
     tag=TAG,
     request=ApprovalAnswer,
     responses={200: ApprovalView, **ANSWER_ERRORS, 429: "Too many requests"},

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, select
 
 from soarflow.approvals.policy import Decision, Policy, decide
+from soarflow.approvals.questions import QuestionProblem, check_answers, output_answers
 from soarflow.connectors.builtin import ApprovalRequest
 from soarflow.incidents.entities import display_name
 from soarflow.store import audit
@@ -19,6 +20,7 @@ from soarflow.store.models import (
     Approval,
     ApprovalAnswer,
     ApprovalIncident,
+    ApprovalQuestion,
     ApprovalResponse,
     ApprovalResponsePublic,
     ApprovalView,
@@ -87,6 +89,7 @@ def open_approval(session: Session, request: ApprovalRequest) -> tuple[Approval,
         policy=dict(request.policy),
         approvers=list(request.approvers),
         allow_comment=request.allow_comment,
+        questions=list(request.questions),
         requested_by=run.started_by,
         expires_at=datetime.fromtimestamp(request.expires_at, UTC),
     )
@@ -183,11 +186,13 @@ def respond(
     if state != "open":
         raise ApprovalRefused(*REFUSALS[state])
     _check(approval, answerer, answer)
+    answers = _answers(approval, answer)
     response = ApprovalResponse(
         approval_id=approval.id,
         approver=answerer.approver,
         option=answer.option,
         comment=answer.comment or None,
+        answers=answers,
         via=answerer.via,
         user_id=answerer.user_id,
         ip=answerer.ip,
@@ -210,7 +215,7 @@ def respond(
     if decision is not None:
         approval.decision, approval.decided_at = decision.option, now
         session.add(approval)
-    _audit(session, approval, answerer, answer, decision)
+    _audit(session, approval, answerer, response, decision)
     session.commit()
     return Answered(approval, responses, decision)
 
@@ -230,11 +235,19 @@ def _check(approval: Approval, answerer: Answerer, answer: ApprovalAnswer) -> No
         raise ApprovalRefused(422, "invalid_comment", "this request takes no comment")
 
 
+def _answers(approval: Approval, answer: ApprovalAnswer) -> dict[str, Any]:
+    """The answers to the questions asked with the option chosen, as they are kept."""
+    try:
+        return check_answers(approval.questions, answer.option, answer.answers)
+    except QuestionProblem as problem:
+        raise ApprovalRefused(422, "invalid_answers", str(problem)) from None
+
+
 def _audit(
     session: Session,
     approval: Approval,
     answerer: Answerer,
-    answer: ApprovalAnswer,
+    response: ApprovalResponse,
     decision: Decision | None,
 ) -> None:
     audit.record(
@@ -251,7 +264,8 @@ def _audit(
         status=200,
         details={
             "approver": answerer.approver,
-            "option": answer.option,
+            "option": response.option,
+            "answers": response.answers,
             "via": answerer.via,
             "run_id": approval.run_id,
             "decision": decision.option if decision else None,
@@ -273,11 +287,13 @@ def step_output(
         "responder": decider.approver if decider else None,
         "responded_at": _iso(decider.responded_at if decider else decided_at),
         "comment": decider.comment if decider else None,
+        "answers": output_answers(approval.questions, decider.answers if decider else None),
         "responses": [
             {
                 "approver": item.approver,
                 "option": item.option,
                 "comment": item.comment,
+                "answers": item.answers,
                 "responded_at": _iso(item.responded_at),
             }
             for item in responses
@@ -318,6 +334,7 @@ def view(
         title=approval.title,
         message=approval.message,
         options=list(approval.options),
+        questions=[ApprovalQuestion.model_validate(item) for item in approval.questions],
         allow_comment=approval.allow_comment,
         state=state_for(approval, responses, approver, step_status(session, approval), now),
         decision=approval.decision,
@@ -325,7 +342,12 @@ def view(
         approver=approver,
         answer=None
         if own is None
-        else OwnAnswer(option=own.option, comment=own.comment, responded_at=own.responded_at),
+        else OwnAnswer(
+            option=own.option,
+            comment=own.comment,
+            answers=own.answers,
+            responded_at=own.responded_at,
+        ),
         responses_count=len(responses),
         approvers_count=len(approval.approvers),
         created_at=approval.created_at,

@@ -6,6 +6,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
+from annotated_types import MaxLen
 from pydantic import (
     AfterValidator,
     AwareDatetime,
@@ -13,11 +14,22 @@ from pydantic import (
     StringConstraints,
     field_validator,
 )
-from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy import text as sql_text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 from sqlmodel._compat import SQLModelConfig
 
+from soarflow.approvals.questions import MAX_CHOICES, MAX_QUESTIONS, MAX_TEXT_LENGTH
 from soarflow.expressions.functions import duration_seconds
 from soarflow.incidents import Classification, Severity, Status
 from soarflow.incidents.grouping import DEFAULT_TIME_WINDOW, EntityMatch, GroupingAction, Outcome
@@ -1115,6 +1127,12 @@ class Approval(SQLModel, table=True):
     # Email addresses and soarflow user names, as the step named them.
     approvers: list[str] = Field(sa_column=Column(JsonColumn, nullable=False))
     allow_comment: bool = False
+    # What approvers answer besides the option: [{id, label, choices: [{title, value}],
+    # multiple, required, default: [values], for_options: [options] | null}].
+    questions: list[dict[str, Any]] = Field(
+        default_factory=list,
+        sa_column=Column(JsonColumn, nullable=False, server_default=sql_text("'[]'")),
+    )
     # The user who started the run, who may not approve their own request.
     requested_by: str | None = Field(default=None, max_length=36)
     decision: str | None = Field(default=None, max_length=200)
@@ -1139,6 +1157,12 @@ class ApprovalResponse(SQLModel, table=True):
     approver: str = Field(max_length=APPROVER_LENGTH)
     option: str = Field(max_length=200)
     comment: str | None = Field(default=None, sa_type=Text)
+    # The answers to the questions asked with the option, by question id: a value, a list of
+    # values (a question with several answers) or null (not answered).
+    answers: dict[str, Any] = Field(
+        default_factory=dict,
+        sa_column=Column(JsonColumn, nullable=False, server_default=sql_text("'{}'")),
+    )
     # link (the mailed link), inbox (the soarflow page) or api.
     via: str = Field(max_length=16)
     user_id: str | None = Field(default=None, max_length=36)
@@ -1147,24 +1171,54 @@ class ApprovalResponse(SQLModel, table=True):
     responded_at: datetime = _timestamp()
 
 
+# One question's answer: a choice's value, or several.
+ChoiceValue = Annotated[str, StringConstraints(min_length=1, max_length=MAX_TEXT_LENGTH)]
+QuestionAnswer = ChoiceValue | Annotated[list[ChoiceValue], MaxLen(MAX_CHOICES)] | None
+
+
 class ApprovalAnswer(SQLModel):
     model_config = STRICT
 
     option: str = Field(min_length=1, max_length=200)
     comment: str | None = Field(default=None, max_length=APPROVAL_COMMENT_LENGTH)
+    # By question id, for the questions asked with the option.
+    answers: dict[str, QuestionAnswer] = Field(default_factory=dict, max_length=MAX_QUESTIONS)
 
 
 class ApprovalResponsePublic(SQLModel):
     approver: str
     option: str
     comment: str | None
+    answers: dict[str, Any]
     responded_at: UtcDatetime
 
 
 class OwnAnswer(SQLModel):
     option: str
     comment: str | None
+    answers: dict[str, Any]
     responded_at: UtcDatetime
+
+
+class ApprovalChoice(SQLModel):
+    title: str
+    value: str
+
+
+class ApprovalQuestion(SQLModel):
+    """A question approvers answer besides the option: a choice among values."""
+
+    id: str
+    label: str
+    choices: list[ApprovalChoice]
+    # Several values may be chosen.
+    multiple: bool
+    # Must be answered when it is asked (with one of its options).
+    required: bool
+    # The values chosen beforehand.
+    default: list[str]
+    # The options it is asked with; null: every option.
+    for_options: list[str] | None
 
 
 class ApprovalIncident(SQLModel):
@@ -1183,6 +1237,7 @@ class ApprovalView(SQLModel):
     title: str
     message: str
     options: list[str]
+    questions: list[ApprovalQuestion]
     allow_comment: bool
     # open, answered (by this approver), decided, expired or closed (the step no longer waits).
     state: str

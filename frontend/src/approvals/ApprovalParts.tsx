@@ -1,5 +1,5 @@
-// The pieces both approval pages show: the request's facts, its message and incident, the
-// options to answer with, and what became of it. Every text the playbook or an approver wrote is
+// The pieces both approval pages show: the request's facts, its message and incident, its
+// questions and the options to answer with, and what became of it. Every text the playbook or an approver wrote is
 // rendered as React text, so markup or expression syntax in it shows as typed and never runs.
 
 import { useId, useState } from "react";
@@ -11,9 +11,11 @@ import { SeverityPill, StatusPill } from "../incidents/Pills";
 import { Link } from "../Link";
 import { incidentPath } from "../router";
 import { MAX_COMMENT_LENGTH, answerBody } from "./api";
-import type { ApprovalIncident, ApprovalView } from "./api";
+import type { Answers, ApprovalIncident, ApprovalQuestion, ApprovalView } from "./api";
 import { expiryText, policyText } from "./outcome";
 import type { Outcome } from "./outcome";
+import { answeredQuestions, answersFor, initialChoices, missingAnswer } from "./questions";
+import type { Chosen } from "./questions";
 import "./approvals.css";
 
 /** When it was asked, how long it stays open, and how the approvers decide. */
@@ -80,7 +82,7 @@ export function IncidentFacts({ incident, linked }: { incident: ApprovalIncident
   );
 }
 
-/** What became of the request, in place of the options, with the approver's own comment. */
+/** What became of the request, in place of the options, with the approver's own answers. */
 export function OutcomePanel({ outcome, view }: { outcome: Outcome; view: ApprovalView }) {
   const comment = view.answer?.comment ?? null;
   return (
@@ -88,8 +90,25 @@ export function OutcomePanel({ outcome, view }: { outcome: Outcome; view: Approv
       {outcome.lines.map((line) => (
         <p key={line}>{line}</p>
       ))}
+      {view.answer !== null && <AnswersList questions={view.questions} answers={view.answer.answers} />}
       {comment !== null && <p className="approval-result__comment">Your comment: {comment}</p>}
     </div>
+  );
+}
+
+/** Answers to the request's questions, each after its question. */
+export function AnswersList({ questions, answers }: { questions: ApprovalQuestion[]; answers: Answers }) {
+  const given = answeredQuestions(questions, answers);
+  if (given.length === 0) return null;
+  return (
+    <dl className="approval-answers" data-testid="approval-answers">
+      {given.map(({ question, text }) => (
+        <div key={question.id}>
+          <dt>{question.label}</dt>
+          <dd>{text}</dd>
+        </div>
+      ))}
+    </dl>
   );
 }
 
@@ -98,7 +117,7 @@ export interface AnswerState {
   sending: string | null;
   /** Why the last answer was not recorded. */
   error: ApiError | null;
-  answer: (option: string, comment: string) => void;
+  answer: (option: string, comment: string, answers: Answers) => void;
 }
 
 /**
@@ -113,10 +132,10 @@ export function useAnswer<T extends ApprovalView>(
 ): AnswerState {
   const [sending, setSending] = useState<string | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
-  const answer = (option: string, comment: string) => {
+  const answer = (option: string, comment: string, answers: Answers) => {
     setSending(option);
     setError(null);
-    send(answerBody(option, comment)).then(
+    send(answerBody(option, comment, answers)).then(
       (answered) => {
         setSending(null);
         onAnswered(answered);
@@ -147,12 +166,34 @@ interface AnswerFormProps {
   suggested?: string | null;
 }
 
-/** The options as buttons (one click answers) and, where the request takes one, a comment. */
+/**
+ * The request's questions, then the options as buttons (one click answers, once the required
+ * questions that go with that option are answered) and, where the request takes one, a comment.
+ */
 export function AnswerForm({ view, state, suggested = null }: AnswerFormProps) {
   const [comment, setComment] = useState("");
+  const [chosen, setChosen] = useState<Chosen>(() => initialChoices(view.questions));
+  const [missing, setMissing] = useState<string | null>(null);
   const commentId = useId();
+  const choose = (option: string) => {
+    const unanswered = missingAnswer(view.questions, option, chosen);
+    setMissing(unanswered === null ? null : `Answer "${unanswered.label}" to choose ${option}.`);
+    if (unanswered === null) state.answer(option, comment, answersFor(view.questions, option, chosen));
+  };
   return (
     <div className="approval-answer">
+      {view.questions.map((question) => (
+        <QuestionField
+          key={question.id}
+          question={question}
+          values={chosen[question.id] ?? []}
+          disabled={state.sending !== null}
+          onChange={(values) => {
+            setChosen((before) => ({ ...before, [question.id]: values }));
+            setMissing(null);
+          }}
+        />
+      ))}
       {view.allowComment && (
         <div className="field">
           <label htmlFor={commentId}>Comment (optional)</label>
@@ -182,17 +223,83 @@ export function AnswerForm({ view, state, suggested = null }: AnswerFormProps) {
             data-testid="approval-option"
             disabled={state.sending !== null}
             aria-busy={state.sending === option}
-            onClick={() => state.answer(option, comment)}
+            onClick={() => choose(option)}
           >
             {option}
           </button>
         ))}
       </div>
+      {missing !== null && (
+        <p className="approval-missing" role="alert" data-testid="approval-missing">
+          {missing}
+        </p>
+      )}
       {state.sending !== null && (
         <p className="muted" role="status">
           Recording your answer: {state.sending}…
         </p>
       )}
+    </div>
+  );
+}
+
+interface QuestionFieldProps {
+  question: ApprovalQuestion;
+  values: string[];
+  disabled: boolean;
+  onChange: (values: string[]) => void;
+}
+
+/** One question: a list to pick from, or boxes to tick where several values may be chosen. */
+function QuestionField({ question, values, disabled, onChange }: QuestionFieldProps) {
+  const id = useId();
+  const only = question.forOptions === null ? null : `Only with ${question.forOptions.join(" or ")}`;
+  const hint = [question.required ? "Required" : null, only].filter((part) => part !== null).join(" · ");
+  if (question.multiple) {
+    return (
+      <fieldset className="field approval-question" data-testid="approval-question">
+        <legend>{question.label}</legend>
+        {hint !== "" && <p className="muted approval-question__hint">{hint}</p>}
+        <div className="approval-question__choices">
+          {question.choices.map((choice) => (
+            <label key={choice.value} className="approval-question__choice">
+              <input
+                type="checkbox"
+                checked={values.includes(choice.value)}
+                disabled={disabled}
+                onChange={(event) =>
+                  onChange(
+                    event.target.checked
+                      ? [...values, choice.value]
+                      : values.filter((value) => value !== choice.value),
+                  )
+                }
+              />{" "}
+              {choice.title}
+            </label>
+          ))}
+        </div>
+      </fieldset>
+    );
+  }
+  return (
+    <div className="field approval-question" data-testid="approval-question">
+      <label htmlFor={id}>{question.label}</label>
+      {hint !== "" && <p className="muted approval-question__hint">{hint}</p>}
+      <select
+        id={id}
+        className="input"
+        value={values[0] ?? ""}
+        disabled={disabled}
+        onChange={(event) => onChange(event.target.value === "" ? [] : [event.target.value])}
+      >
+        <option value="">No answer</option>
+        {question.choices.map((choice) => (
+          <option key={choice.value} value={choice.value}>
+            {choice.title}
+          </option>
+        ))}
+      </select>
     </div>
   );
 }

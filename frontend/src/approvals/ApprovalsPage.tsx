@@ -8,10 +8,11 @@ import { useLoad } from "../incidents/useLoad";
 import { Link } from "../Link";
 import { APPROVALS_PATH, designerPath, navigate, runPath, useSearch } from "../router";
 import { answerInboxApproval, fetchInbox } from "./api";
-import type { ApprovalResponse, InboxApproval } from "./api";
+import type { ApprovalQuestion, ApprovalResponse, InboxApproval } from "./api";
 import {
   AnswerError,
   AnswerForm,
+  AnswersList,
   ApprovalMessage,
   ApprovalMeta,
   IncidentFacts,
@@ -128,7 +129,7 @@ function ApprovalCard({ approval }: { approval: InboxApproval }) {
       </div>
       <ApprovalMessage message={shown.message} />
       {shown.incident !== null && <IncidentFacts incident={shown.incident} linked />}
-      <Responses responses={shown.responses} />
+      <Responses responses={shown.responses} questions={shown.questions} />
       {answering.error !== null && <AnswerError error={answering.error} />}
       {outcome !== null ? (
         <OutcomePanel outcome={outcome} view={shown} />
@@ -161,7 +162,7 @@ function Origin({ approval }: { approval: InboxApproval }) {
   );
 }
 
-function Responses({ responses }: { responses: ApprovalResponse[] }) {
+function Responses({ responses, questions }: { responses: ApprovalResponse[]; questions: ApprovalQuestion[] }) {
   const now = new Date();
   if (responses.length === 0) return null;
   return (
@@ -175,6 +176,7 @@ function Responses({ responses }: { responses: ApprovalResponse[] }) {
             <time className="muted" dateTime={response.respondedAt} title={formatDateTime(response.respondedAt)}>
               {relativeTime(response.respondedAt, now)}
             </time>
+            <AnswersList questions={questions} answers={response.answers} />
             {response.comment !== null && <p className="approval-response__comment">{response.comment}</p>}
           </li>
         ))}

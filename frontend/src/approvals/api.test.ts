@@ -9,6 +9,32 @@ describe("parseApprovalView", () => {
       title: "Block 198.51.100.23?",
       message: "The host talked to a known C2 address.\nBlock it at the firewall?",
       options: ["Block", "Ignore"],
+      questions: [
+        {
+          id: "severity",
+          label: "Change the severity?",
+          choices: [
+            { title: "High", value: "High" },
+            { title: "Don't change", value: "same" },
+          ],
+          multiple: false,
+          required: false,
+          default: ["same"],
+          forOptions: null,
+        },
+        {
+          id: "collections",
+          label: "Add to which rule collections?",
+          choices: [
+            { title: "fw-prod  Deny-Inbound", value: "rg::fw-prod::Deny-Inbound" },
+            { title: "fw-prod  Deny-Outbound", value: "rg::fw-prod::Deny-Outbound" },
+          ],
+          multiple: true,
+          required: true,
+          default: [],
+          forOptions: ["Block"],
+        },
+      ],
       allowComment: true,
       state: "open",
       decision: null,
@@ -39,12 +65,12 @@ describe("parseApprovalView", () => {
       state: "withdrawn",
       decision: "Block",
       policy: { kind: "first", quorum: null },
-      answer: { option: "Block", comment: null, responded_at: "2026-11-28T10:05:00Z" },
+      answer: { option: "Block", comment: null, answers: {}, responded_at: "2026-11-28T10:05:00Z" },
       incident: null,
     });
     expect(view.state).toBe("withdrawn");
     expect(view.policy).toEqual({ kind: "first", quorum: null });
-    expect(view.answer).toEqual({ option: "Block", comment: null, respondedAt: "2026-11-28T10:05:00Z" });
+    expect(view.answer).toEqual({ option: "Block", comment: null, answers: {}, respondedAt: "2026-11-28T10:05:00Z" });
     expect(view.incident).toBeNull();
   });
 
@@ -52,7 +78,7 @@ describe("parseApprovalView", () => {
     expect(() => parseApprovalView({ ...VIEW_BODY, options: ["Block", 2] })).toThrow(
       "response.options[1] should be a string",
     );
-    expect(() => parseApprovalView({ ...VIEW_BODY, answer: { option: "Block", comment: null } })).toThrow(
+    expect(() => parseApprovalView({ ...VIEW_BODY, answer: { option: "Block", comment: null, answers: {} } })).toThrow(
       "response.answer.responded_at should be a string",
     );
     const entities = [{ kind: "ip" }];
@@ -61,6 +87,14 @@ describe("parseApprovalView", () => {
     );
     expect(() => parseApprovalView({ ...VIEW_BODY, policy: { kind: "quorum", quorum: -1 } })).toThrow(
       "response.policy.quorum should be a non-negative integer",
+    );
+    const [severity] = VIEW_BODY.questions;
+    expect(() => parseApprovalView({ ...VIEW_BODY, questions: [{ ...severity, choices: ["High"] }] })).toThrow(
+      "response.questions[0].choices[0] should be an object",
+    );
+    const answer = { option: "Block", comment: null, answers: { severity: 3 }, responded_at: "2026-11-28T10:05:00Z" };
+    expect(() => parseApprovalView({ ...VIEW_BODY, answer })).toThrow(
+      "response.answer.answers.severity should be a string, a list of strings or null",
     );
   });
 });
@@ -73,7 +107,13 @@ describe("parseInboxPage", () => {
     expect(approval.title).toBe("Block 198.51.100.23?");
     expect([approval.runId, approval.playbookId, approval.playbookName]).toEqual(["run-1", "pb-1", "Contain a host"]);
     expect(approval.responses).toEqual([
-      { approver: "bob", option: "Block", comment: "<b>seen it</b>", respondedAt: "2026-11-28T10:05:00Z" },
+      {
+        approver: "bob",
+        option: "Block",
+        comment: "<b>seen it</b>",
+        answers: { severity: "same", collections: ["rg::fw-prod::Deny-Outbound"] },
+        respondedAt: "2026-11-28T10:05:00Z",
+      },
     ]);
   });
 
@@ -90,5 +130,11 @@ describe("answerBody", () => {
     expect(answerBody("Block", "  seen it ")).toEqual({ option: "Block", comment: "  seen it " });
     expect(answerBody("Block", "  \n")).toEqual({ option: "Block" });
     expect(answerBody("Block", "")).toEqual({ option: "Block" });
+  });
+
+  it("sends the answers where there are questions", () => {
+    const answers = { severity: null, collections: ["rg::fw::Deny"] };
+    expect(answerBody("Block", "", answers)).toEqual({ option: "Block", answers });
+    expect(answerBody("Ignore", "", {})).toEqual({ option: "Ignore" });
   });
 });

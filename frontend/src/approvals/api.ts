@@ -38,11 +38,37 @@ export interface ApprovalIncident {
   entities: { kind: string; name: string }[];
 }
 
+/** An answer to a question: a choice's value, several (a question with several answers), or none. */
+export type AnswerValue = string | string[] | null;
+/** Answers by question id. */
+export type Answers = Record<string, AnswerValue>;
+
 /** One approver's answer. */
 export interface ApprovalAnswer {
   option: string;
   comment: string | null;
+  answers: Answers;
   respondedAt: string;
+}
+
+export interface ApprovalChoice {
+  title: string;
+  value: string;
+}
+
+/** A question asked besides the options: a choice among values. */
+export interface ApprovalQuestion {
+  id: string;
+  label: string;
+  choices: ApprovalChoice[];
+  /** Several values may be chosen. */
+  multiple: boolean;
+  /** Must be answered with the options it is asked with. */
+  required: boolean;
+  /** The values chosen when the page opens. */
+  default: string[];
+  /** The options it is asked with; null: every option. */
+  forOptions: string[] | null;
 }
 
 export interface ApprovalPolicy {
@@ -59,6 +85,7 @@ export interface ApprovalView {
   /** Plain text with line breaks. */
   message: string;
   options: string[];
+  questions: ApprovalQuestion[];
   allowComment: boolean;
   /** open, answered (by this approver, not decided yet), decided, expired or closed. */
   state: string;
@@ -110,12 +137,42 @@ function parseIncident(value: unknown, path: string): ApprovalIncident | null {
   };
 }
 
+function parseAnswers(obj: JsonObject, path: string): Answers {
+  const answers = readObject(obj, "answers", path);
+  const found: Answers = {};
+  for (const [id, value] of Object.entries(answers)) {
+    const valuePath = `${path}.answers.${id}`;
+    if (value === null || typeof value === "string") found[id] = value;
+    else if (Array.isArray(value)) found[id] = readStringArray(answers, id, `${path}.answers`);
+    else fail(valuePath, "a string, a list of strings or null", value);
+  }
+  return found;
+}
+
 function parseAnswer(value: unknown, path: string): ApprovalAnswer {
   if (!isObject(value)) fail(path, "an object", value);
   return {
     option: readString(value, "option", path),
     comment: readNullableString(value, "comment", path),
+    answers: parseAnswers(value, path),
     respondedAt: readTimestamp(value, "responded_at", path),
+  };
+}
+
+function parseQuestion(value: unknown, path: string): ApprovalQuestion {
+  if (!isObject(value)) fail(path, "an object", value);
+  return {
+    id: readString(value, "id", path),
+    label: readString(value, "label", path),
+    choices: readArray(value, "choices", path).map((choice, index) => {
+      const choicePath = `${path}.choices[${index}]`;
+      if (!isObject(choice)) fail(choicePath, "an object", choice);
+      return { title: readString(choice, "title", choicePath), value: readString(choice, "value", choicePath) };
+    }),
+    multiple: readBoolean(value, "multiple", path),
+    required: readBoolean(value, "required", path),
+    default: readStringArray(value, "default", path),
+    forOptions: value["for_options"] === null ? null : readStringArray(value, "for_options", path),
   };
 }
 
@@ -131,6 +188,9 @@ function viewFields(value: JsonObject, path: string): ApprovalView {
     title: readString(value, "title", path),
     message: readString(value, "message", path),
     options: readStringArray(value, "options", path),
+    questions: readArray(value, "questions", path).map((item, index) =>
+      parseQuestion(item, `${path}.questions[${index}]`),
+    ),
     allowComment: readBoolean(value, "allow_comment", path),
     state: readString(value, "state", path),
     decision: readNullableString(value, "decision", path),
@@ -172,9 +232,15 @@ export const parseInboxApproval = (body: unknown): InboxApproval => parseInboxIt
 
 export const parseInboxPage = (body: unknown): Page<InboxApproval> => parsePage(body, parseInboxItem);
 
-/** What answering sends; a blank comment is no comment (the server refuses one where comments are off). */
-export function answerBody(option: string, comment: string): JsonObject {
-  return comment.trim() === "" ? { option } : { option, comment };
+/**
+ * What answering sends; a blank comment is no comment (the server refuses one where comments are
+ * off), and answers go only where there are questions.
+ */
+export function answerBody(option: string, comment: string, answers: Answers = {}): JsonObject {
+  const body: JsonObject = { option };
+  if (comment.trim() !== "") body["comment"] = comment;
+  if (Object.keys(answers).length > 0) body["answers"] = answers;
+  return body;
 }
 
 function linkUrl(token: string): string {

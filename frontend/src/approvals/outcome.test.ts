@@ -7,7 +7,7 @@ import { expiryText, isFinalRefusal, outcomeOf, policyText, suggestedOption } fr
 import { VIEW_BODY } from "./testData";
 
 const OPEN = parseApprovalView(VIEW_BODY);
-const ANSWER = { option: "Block", comment: null, respondedAt: "2026-11-28T10:05:00Z" };
+const ANSWER = { option: "Block", comment: null, answers: {}, respondedAt: "2026-11-28T10:05:00Z" };
 const AT = formatDateTime(ANSWER.respondedAt);
 
 function view(changes: Partial<ApprovalView>): ApprovalView {

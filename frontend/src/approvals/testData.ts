@@ -6,6 +6,32 @@ export const VIEW_BODY = {
   title: "Block 198.51.100.23?",
   message: "The host talked to a known C2 address.\nBlock it at the firewall?",
   options: ["Block", "Ignore"],
+  questions: [
+    {
+      id: "severity",
+      label: "Change the severity?",
+      choices: [
+        { title: "High", value: "High" },
+        { title: "Don't change", value: "same" },
+      ],
+      multiple: false,
+      required: false,
+      default: ["same"],
+      for_options: null,
+    },
+    {
+      id: "collections",
+      label: "Add to which rule collections?",
+      choices: [
+        { title: "fw-prod  Deny-Inbound", value: "rg::fw-prod::Deny-Inbound" },
+        { title: "fw-prod  Deny-Outbound", value: "rg::fw-prod::Deny-Outbound" },
+      ],
+      multiple: true,
+      required: true,
+      default: [],
+      for_options: ["Block"],
+    },
+  ],
   allow_comment: true,
   state: "open",
   decision: null,
@@ -36,5 +62,13 @@ export const INBOX_BODY = {
   run_id: "run-1",
   playbook_id: "pb-1",
   playbook_name: "Contain a host",
-  responses: [{ approver: "bob", option: "Block", comment: "<b>seen it</b>", responded_at: "2026-11-28T10:05:00Z" }],
+  responses: [
+    {
+      approver: "bob",
+      option: "Block",
+      comment: "<b>seen it</b>",
+      answers: { severity: "same", collections: ["rg::fw-prod::Deny-Outbound"] },
+      responded_at: "2026-11-28T10:05:00Z",
+    },
+  ],
 };

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import quote
 
 from soarflow.approvals.policy import policy_problem
+from soarflow.approvals.questions import QuestionProblem, read_questions
 from soarflow.connectors.builtin import ActionContext, ApprovalRequest, Awaiting, OpenedApproval
 from soarflow.connectors.http import ActionFailed
 from soarflow.expressions.functions import duration_seconds
@@ -53,13 +54,16 @@ def waiting_output(approval_id: str) -> dict[str, Any]:
         "responder": None,
         "responded_at": None,
         "comment": None,
+        "answers": {},
         "responses": [],
     }
 
 
 def _request(inputs: Mapping[str, Any], context: ActionContext, key: str) -> ApprovalRequest:
     options = [str(option) for option in inputs.get("options") or DEFAULT_OPTIONS]
-    approvers = [str(approver).strip() for approver in inputs["approvers"]]
+    approvers = [str(approver).strip() for approver in inputs["approvers"] or []]
+    if not approvers:
+        raise ActionFailed("invalid_input", "name at least one approver")
     for approver in approvers:
         if not (EMAIL.fullmatch(approver) or USER_NAME.fullmatch(approver)):
             raise ActionFailed(
@@ -77,6 +81,10 @@ def _request(inputs: Mapping[str, Any], context: ActionContext, key: str) -> App
         raise ActionFailed("invalid_input", f"timeout: {error}") from None
     if not 0 < timeout <= MAX_TIMEOUT_S:
         raise ActionFailed("invalid_input", "the timeout is more than 0 and at most 30 days")
+    try:
+        questions = read_questions(inputs.get("questions"), options)
+    except QuestionProblem as problem:
+        raise ActionFailed("invalid_input", str(problem)) from None
     return ApprovalRequest(
         id=str(uuid.uuid5(APPROVAL_NAMESPACE, key)),
         workspace_id=context.workspace_id,
@@ -90,6 +98,7 @@ def _request(inputs: Mapping[str, Any], context: ActionContext, key: str) -> App
         allow_comment=bool(inputs.get("allow_comment", False)),
         expires_at=time.time() + timeout,
         incident_id=inputs.get("incident_id") or None,
+        questions=questions,
     )
 
 
@@ -140,9 +149,17 @@ def _mail(request: ApprovalRequest, address: str, link: str) -> dict[str, Any]:
 def _mail_text(request: ApprovalRequest, link: str) -> str:
     choices = "\n".join(f"  {option}: {option_link(link, option)}" for option in request.options)
     return (
-        f"{request.title}\n\n{request.message}\n\nChoose one (the page asks you to confirm):\n"
+        f"{request.title}\n\n{request.message}\n\nChoose one ({_page_asks(request)}):\n"
         f"{choices}\n\nThe link is yours alone and works once.\n"
     )
+
+
+def _page_asks(request: ApprovalRequest) -> str:
+    """What the page a link opens asks before the answer counts."""
+    count = len(request.questions)
+    if not count:
+        return "the page asks you to confirm"
+    return f"the page asks you to confirm, and {count} more question{'s' if count > 1 else ''}"
 
 
 def _mail_html(request: ApprovalRequest, link: str) -> str:
@@ -161,8 +178,9 @@ def _mail_html(request: ApprovalRequest, link: str) -> str:
         f'<h1 style="font-size:20px;margin:0 0 12px">{html.escape(request.title)}</h1>'
         f'<p style="margin:0 0 18px;line-height:1.5">{message}</p>'
         f"<div>{buttons}</div>"
-        '<p style="margin:16px 0 0;color:#64748b;font-size:12px">The page asks you to confirm '
-        "your choice. This link is yours alone and works once.</p></div>"
+        '<p style="margin:16px 0 0;color:#64748b;font-size:12px">'
+        f"{html.escape(_page_asks(request).capitalize())}. This link is yours alone and works "
+        "once.</p></div>"
     )
 
 
