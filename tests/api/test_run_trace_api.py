@@ -3,11 +3,13 @@ the rest, the steps of one loop iteration (nested loops too), each iteration's s
 attempts of a retried step, ETags, a playbook's runs per day, and who or what started a run.
 
 Runs go through the real runtime (the app's executor is inline; a retry waits on the runner's
-timer thread) and call a local fake of VirusTotal, and a fake vault whose action takes a secret
-input. Playbooks are checked against the connectors themselves, as in production."""
+timer thread) and call a local fake of VirusTotal, and a fake vault whose actions take a secret
+input and give a secret output. Playbooks are checked against the connectors themselves, as in
+production."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
 from collections import Counter
@@ -21,12 +23,15 @@ import pytest
 import yaml
 from flask import Flask, jsonify, request
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
+from soarflow.api.extensions import secret_box
 from soarflow.app import create_app
 from soarflow.config import Settings
 from soarflow.connectors import ConnectorRegistry
 from soarflow.runtime.state import RUN_TERMINAL
 from soarflow.security.roles import Role
+from soarflow.store.runs import RUN, SEALED, STEP
 from tests.api.test_incidents_api import elsewhere, ingested
 from tests.api.test_openapi import fits, spec
 from tests.api.test_runs_api import assert_error, body, create, fetch, moment, start, steps
@@ -36,6 +41,7 @@ from tests.incident_support import alert_body
 
 SECRET = "vt-key-0a9b8c7d6e5f4a3b2c1d"
 PASSPHRASE = "open sesame 7f3e9a"
+VAULT_SECRET = "Kv~graph-app-secret.0a1b2c3d4e5f"
 IPS = ["203.0.113.10", "203.0.113.11", "203.0.113.12"]
 SETTLE_S = 15.0
 STEP_PAGE = 200
@@ -54,6 +60,7 @@ class FakeVendors:
     vault_busy: int = 0
     hits: Counter[str] = field(default_factory=Counter)
     passphrases: list[str] = field(default_factory=list)
+    forms: list[str] = field(default_factory=list)
 
 
 @pytest.fixture(scope="module")
@@ -84,6 +91,17 @@ def vendors_server() -> Iterator[FakeVendors]:
             return jsonify(error="busy"), 503, {"Retry-After": "0"}
         return jsonify(box=sent["box"], unlocked=sent["passphrase"] == PASSPHRASE)
 
+    @app.get("/vault/secrets/<name>")
+    def read_secret(name: str) -> Any:
+        return jsonify(name=name, value=VAULT_SECRET)
+
+    @app.post("/vault/token")
+    def token() -> Any:
+        # A careless token endpoint that repeats the form it was sent.
+        form = request.get_data(as_text=True)
+        fake.forms.append(form)
+        return jsonify(access_token="token-1", received=form)
+
     with serving(app) as url:
         fake.url = url
         yield fake
@@ -97,11 +115,13 @@ def vendors(vendors_server: FakeVendors) -> FakeVendors:
     vendors_server.vault_busy = 0
     vendors_server.hits.clear()
     vendors_server.passphrases.clear()
+    vendors_server.forms.clear()
     return vendors_server
 
 
 def vault_manifest(fake_url: str) -> dict[str, Any]:
-    """A connector whose one action takes a secret (writeOnly) input."""
+    """A connector with an action that takes a secret (writeOnly) input, and one whose output
+    has a secret field, as Key Vault's."""
     return {
         "format": "soarflow.connector/v1",
         "id": "vault",
@@ -138,7 +158,26 @@ def vault_manifest(fake_url: str) -> dict[str, Any]:
                     "path": "/unlock",
                     "body": {"box": "{{ inputs.box }}", "passphrase": "{{ inputs.passphrase }}"},
                 },
-            }
+            },
+            {
+                "id": "read_secret",
+                "title": "Read a secret",
+                "side_effects": "read",
+                "idempotent": True,
+                "inputs": {
+                    "type": "object",
+                    "required": ["name"],
+                    "properties": {"name": {"type": "string"}},
+                },
+                "outputs": {
+                    "type": "object",
+                    "properties": {
+                        "name": {"type": "string"},
+                        "value": {"type": "string", "writeOnly": True},
+                    },
+                },
+                "request": {"method": "GET", "path": "/secrets/{{ inputs.name }}"},
+            },
         ],
     }
 
@@ -628,6 +667,90 @@ def test_secrets_stay_hidden_in_a_frame_even_when_retried(
         assert unlocked["output"] == {"box": ip, "unlocked": True}
     logs = [steps(run)[f"each_ip[{n}]/unlock"]["attempt_log"] for n in (0, 1)]
     assert sorted(len(log) for log in logs) == [1, 2], "the vault was busy once"
+
+
+def test_a_secret_output_is_used_by_later_steps_but_never_stored_or_shown(
+    app: Flask, client: FlaskClient, vendors: FakeVendors
+) -> None:
+    """As the imported Revoke User Sessions playbook does: read a secret, then post it in a
+    token request. A delay between them makes the run leave memory and be loaded again from the
+    store, as after a restart: the request still carries the real secret, while every stored
+    row and every API answer shows it as ***, and the store keeps it only encrypted."""
+    form = "client_id=soc&client_secret={{ steps.read.output.value }}"
+    document = manual(
+        "Token from a vault secret",
+        [
+            {"id": "read", "action": "vault.read_secret", "inputs": {"name": "graph-app"}},
+            {"id": "wait", "action": "core.delay", "inputs": {"duration": "PT0.3S"}},
+            {
+                "id": "keep",
+                "action": "core.set_variable",
+                "inputs": {"name": "form", "value": form},
+            },
+            {
+                "id": "token",
+                "action": "core.http_request",
+                "inputs": {
+                    "method": "POST",
+                    "url": f"{vendors.url}/vault/token",
+                    "headers": {"Content-Type": "application/x-www-form-urlencoded"},
+                    "body": "{{ vars.form }}",
+                },
+            },
+            {
+                "id": "probe",
+                "action": "core.http_request",
+                "inputs": {"url": vendors.url + "/vault/missing/{{ steps.read.output.value }}"},
+            },
+            compose("done", "{{ steps.token.output.body.access_token }}"),
+        ],
+        [
+            {"source": "read", "target": "wait"},
+            {"source": "wait", "target": "keep"},
+            {"source": "keep", "target": "token"},
+            {"source": "token", "target": "probe"},
+            {"source": "probe", "target": "done", "when": ["failed"]},
+        ],
+    )
+    document["nodes"] = [{"kind": "action", **node} for node in document["nodes"]]
+    document["variables"] = {"form": {"type": "string"}}
+    run_id = start(client, create(client, document))["id"]
+    run = settled(client, run_id)
+    assert run["status"] == "succeeded", run["error"]
+    assert vendors.forms == [f"client_id=soc&client_secret={VAULT_SECRET}"]
+
+    shown = {step["key"]: step for step in all_pages(client, f"/api/v1/runs/{run_id}/steps")}
+    assert shown["read"]["output"] == {"name": "graph-app", "value": "***"}
+    assert shown["keep"]["output"] == {"value": "client_id=soc&client_secret=***"}
+    assert shown["token"]["inputs"]["body"] == "client_id=soc&client_secret=***"
+    assert shown["token"]["output"]["body"]["received"] == "client_id=soc&client_secret=***"
+    assert shown["probe"]["error"]["message"].endswith("/vault/missing/*** answered 404")
+    assert shown["done"]["output"] == "token-1"
+    assert run["variables"] == {"form": "client_id=soc&client_secret=***"}
+    answers = [
+        client.get(url).get_data(as_text=True)
+        for url in (
+            f"/api/v1/runs/{run_id}",
+            f"/api/v1/runs/{run_id}/steps",
+            f"/api/v1/runs/{run_id}/steps?frame=",
+            "/api/v1/runs",
+        )
+    ]
+    for text in answers:
+        assert VAULT_SECRET not in text
+        assert SEALED not in text
+
+    engine = app.extensions["soarflow.engine"]
+    with engine.connect() as connection:
+        rows = connection.execute(select(STEP).where(STEP.c.run_id == run_id)).mappings().all()
+        run_row = connection.execute(select(RUN).where(RUN.c.id == run_id)).mappings().one()
+    assert VAULT_SECRET not in json.dumps([[dict(r) for r in rows], dict(run_row)], default=str)
+    with app.app_context():
+        box = secret_box()
+    [read] = [row for row in rows if row["key"] == "read"]
+    sealed = box.decrypt(read["state"][SEALED])
+    assert json.loads(sealed["output"]) == {"name": "graph-app", "value": VAULT_SECRET}
+    assert json.loads(box.decrypt(run_row["variables"][SEALED])["secrets"]) == [VAULT_SECRET]
 
 
 def test_run_stats_count_a_playbooks_runs_per_day(

@@ -197,3 +197,31 @@ def test_a_loop_never_has_more_iterations_open_than_its_concurrency(concurrency:
         open_work += loop.on_result(state, ok(work, work.key), T0)
     assert seen == 4
     assert state.status == "succeeded"
+
+
+def test_a_secret_outputs_values_are_the_runs_secrets_and_later_steps_get_them_real() -> None:
+    """Key Vault's `value` is writeOnly in its output schema: from then on the run knows it as
+    a secret (for the store to mask), while the next step's inputs hold the real value."""
+    secret = "Kv-s3cret-value-0123456789"
+    kv = {
+        "id": "kv",
+        "kind": "action",
+        "action": "azure_key_vault.get_secret",
+        "connection": "kv-main",
+        "inputs": {"name": "graph-app"},
+    }
+    token = http("token", inputs={"url": "https://login.example.com/token", "method": "POST"})
+    token["inputs"]["body"] = "client_secret={{ steps.kv.output.value }}"
+    run = conductor(
+        [kv, token], [{"source": "t", "target": "kv"}, {"source": "kv", "target": "token"}]
+    )
+    assert run.plan.nodes["kv"].secret_outputs == frozenset({"value"})
+    state = new_state(run)
+    [read] = run.start(state, T0)
+    state.dirty.clear()
+    output = {"value": secret, "name": "graph-app", "tags": {"owner": "soc"}}
+    [then] = run.on_result(state, ok(read, output), T0 + 1)
+    assert state.secrets == {secret}
+    assert "" in state.dirty, "the run row keeps the run's secrets"
+    assert then.inputs["body"] == f"client_secret={secret}"
+    assert state.steps["kv"].output == output, "in memory the value stays real"

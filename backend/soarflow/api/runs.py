@@ -382,7 +382,7 @@ def _public(run: Run, *, conditional: bool = False, shown: int = MAX_LIMIT) -> R
     body = RunPublic(
         **summary.model_dump(),
         trigger=run.trigger,
-        variables=run.variables or {},
+        variables=repo.shown_variables(run.variables),
         steps=[StepPublic.of(step) for step in rows],
         steps_total=total,
         steps_next=after if total > shown else None,

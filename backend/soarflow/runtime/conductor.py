@@ -35,6 +35,7 @@ from soarflow.runtime.state import (
     StepsView,
     iterations,
     prefix_of,
+    secret_texts,
 )
 
 MASK = "***"
@@ -173,10 +174,18 @@ class Turn:
         self.state.in_flight.discard(step.key)
         self.touch(step)
         node = self.plan.nodes[step.node_id]
+        if node.secret_outputs:
+            self.keep_secrets(secret_texts(output, node.secret_outputs))
         prefix = prefix_of(step.key)
         for successor in node.succs:
             self._agenda.append((self.consider, (prefix, successor)))
         self._agenda.append((self.close, self.frame_of(step.key, node)))
+
+    def keep_secrets(self, values: set[str]) -> None:
+        """Values that are secrets from now on in this run; the run row keeps them (sealed)."""
+        if not values <= self.state.secrets:
+            self.state.secrets |= values
+            self.state.dirty.add("")
 
     def set_wake(self, step: Step, at: float | None) -> None:
         step.wake_at = at

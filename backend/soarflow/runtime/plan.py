@@ -40,6 +40,8 @@ class PlanNode:
     handled: set[str] = field(default_factory=set)
     directive: str | None = None
     secret_inputs: frozenset[str] = frozenset()
+    # Output fields marked writeOnly: their values are secrets for the rest of the run.
+    secret_outputs: frozenset[str] = frozenset()
     item_inputs: frozenset[str] = frozenset()
     retry: RetryPolicy = DEFAULT_RETRY
     timeout: float | None = None
@@ -101,15 +103,22 @@ def _plan_node(
     if spec is not None:
         node.directive = spec.directive
         node.item_inputs = spec.item_inputs
-        node.secret_inputs = frozenset(
-            name
-            for name, field_schema in spec.input_schema.get("properties", {}).items()
-            if isinstance(field_schema, Mapping) and field_schema.get("writeOnly")
-        )
+        node.secret_inputs = _write_only(spec.input_schema)
+        node.secret_outputs = _write_only(spec.output_schema)
     node.retry = _retry_policy(data.get("retry"))
     if "timeout" in data:
         node.timeout = duration_seconds(data["timeout"])
     return node
+
+
+def _write_only(schema: Mapping[str, Any]) -> frozenset[str]:
+    """The fields of an object schema marked writeOnly: secrets."""
+    properties = schema.get("properties", {}) if isinstance(schema, Mapping) else {}
+    return frozenset(
+        name
+        for name, field_schema in properties.items()
+        if isinstance(field_schema, Mapping) and field_schema.get("writeOnly")
+    )
 
 
 def _retry_policy(settings: Mapping[str, Any] | None) -> RetryPolicy:

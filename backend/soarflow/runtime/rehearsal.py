@@ -46,7 +46,8 @@ def rehearse(
     policy: OutboundPolicy | None = None,
     connections: ConnectionLookup | None = None,
 ) -> RunState:
-    """Run the rehearsal to its end in the store behind engine; the finished run's state."""
+    """Run the rehearsal to its end in the store behind engine; the finished run's state as its
+    trace shows it (secret values masked)."""
     request = store_playbook(engine, rehearsal.document, rehearsal.trigger, registry)
     actions = ConnectorActions(registry, connections or _no_connections, policy or OutboundPolicy())
     store = RunStore(engine)
@@ -60,7 +61,7 @@ def rehearse(
     )
     run_id = runner.submit(request)
     runner.settle(run_id)
-    state = store.load(run_id)
+    state = store.load(run_id, unseal=False)
     assert state is not None
     return state
 

@@ -64,6 +64,10 @@ class RunState:
     # Steps with a timer, and action steps an executor is carrying out.
     wakes: dict[str, float] = field(default_factory=dict)
     in_flight: set[str] = field(default_factory=set)
+    # The values this run read from secret outputs (output fields marked writeOnly). They stay
+    # real here, for the expressions of later steps; the store masks them in everything it
+    # writes (steps, variables, errors) and keeps the real values encrypted for a resumed run.
+    secrets: set[str] = field(default_factory=set)
 
     @property
     def finished(self) -> bool:
@@ -100,6 +104,23 @@ class StepResult:
     output: Any = None
     error: Mapping[str, Any] | None = None
     wait_until: float | None = None
+
+
+def secret_texts(output: Any, fields: frozenset[str]) -> set[str]:
+    """The texts an output holds under its secret fields, nested ones included."""
+    if not isinstance(output, Mapping):
+        return set()
+    found: set[str] = set()
+    pending = [output[name] for name in fields if name in output]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, str):
+            found.add(value)
+        elif isinstance(value, Mapping):
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+    return found
 
 
 def prefix_of(key: str) -> str:

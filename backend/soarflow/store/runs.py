@@ -1,16 +1,23 @@
 """Runs and their step instances, written with SQLAlchemy Core: a run's changed steps and its own
 row go in one transaction per conductor turn, a multi-row INSERT or UPDATE each, since the ORM's
-per-row cost would be most of the runtime's."""
+per-row cost would be most of the runtime's.
+
+A run's secret values (what it read from secret outputs, RunState.secrets) are masked in every
+row written, so that no trace or API answer shows them; the real values of what masking changed
+are kept beside it, encrypted with the installation's SecretBox, so that a run loaded again (after
+a wait, a restart or a crash) goes on with them."""
 
 from __future__ import annotations
 
+import json
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from cryptography.fernet import Fernet
 from sqlalchemy import Table, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql.elements import ColumnElement
@@ -18,6 +25,7 @@ from sqlmodel import Session, col
 from sqlmodel import select as select_model
 
 from soarflow.runtime.state import RunState, Step
+from soarflow.security.secret_box import SecretBox, mask
 from soarflow.store.models import AutomationRule, Playbook, PlaybookVersion, Run, RunNames, User
 from soarflow.store.models import Step as StepRow
 
@@ -26,6 +34,11 @@ STEP: Table = StepRow.__table__  # type: ignore[attr-defined]
 VERSION: Table = PlaybookVersion.__table__  # type: ignore[attr-defined]
 PLAYBOOK: Table = Playbook.__table__  # type: ignore[attr-defined]
 UNFINISHED = ("queued", "running", "waiting")
+# Where a row keeps the encrypted real values of what it shows masked: in a step's state and in a
+# run's variables, whose keys are identifiers and never hold a `$`.
+SEALED = "$sealed"
+# What a step row may show masked.
+SEALABLE_STEP_FIELDS = ("inputs", "output", "error", "state")
 STEP_FIELDS = (
     "node_id",
     "status",
@@ -87,8 +100,12 @@ _UPDATE_RUN = (
 
 
 class RunStore:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, box: Callable[[], SecretBox] | None = None) -> None:
+        """`box` gives the SecretBox that seals a run's secret values, when one is first needed;
+        without it, a key made for this store alone, which only this process can open (enough
+        for rehearsals and tests, whose runs end before it does)."""
         self.engine = engine
+        self._box = box or _own_box()
         # SQLite has one writer at a time; queueing here is cheaper than its busy-wait retries.
         self._writing: AbstractContextManager[Any] = (
             threading.Lock() if engine.dialect.name == "sqlite" else nullcontext()
@@ -106,7 +123,9 @@ class RunStore:
             ).first()
         return None if row is None else RunHeader(*row)
 
-    def load(self, run_id: str) -> RunState | None:
+    def load(self, run_id: str, *, unseal: bool = True) -> RunState | None:
+        """The run as the runtime goes on with it: its secret values real again. With `unseal`
+        false, as the trace shows it: masked (what `soarflow run` prints)."""
         with self.engine.connect() as connection:
             run = connection.execute(select(RUN).where(RUN.c.id == run_id)).mappings().first()
             if run is None:
@@ -114,18 +133,21 @@ class RunStore:
             rows = connection.execute(
                 select(STEP).where(STEP.c.run_id == run_id).order_by(STEP.c.id)
             ).mappings()
-            steps = {row["key"]: _step(row) for row in rows}
+            steps = {row["key"]: self._step(row, unseal) for row in rows}
+        variables = dict(run["variables"] or {})
+        sealed = self._opened(variables.pop(SEALED, None), unseal)
         state = RunState(
             id=run["id"],
             trigger=run["trigger"],
-            variables=run["variables"] or {},
+            variables=sealed.get("variables", variables),
             context=run["context"] or {},
             workspace_id=run["workspace_id"],
             status=run["status"],
-            error=run["error"],
+            error=sealed.get("error", run["error"]),
             started_at=run["started_at"],
             ended_at=run["ended_at"],
             steps=steps,
+            secrets=set(sealed.get("secrets", ())),
         )
         state.saved = set(steps)
         state.wakes = {key: step.wake_at for key, step in steps.items() if step.wake_at}
@@ -145,30 +167,91 @@ class RunStore:
 
     def _write(self, connection: Connection, state: RunState) -> None:
         steps, saved = state.steps, state.saved
+        secrets = sorted(state.secrets)
         if state.deleted:
             connection.execute(
                 delete(STEP).where(STEP.c.run_id == state.id, STEP.c.key.in_(state.deleted))
             )
         made = dict.fromkeys(key for key in state.created if key in steps)
         if new := [steps[key] for key in made if key not in saved]:
-            connection.execute(_INSERT_STEP, [_row(state.id, step) for step in new])
+            rows = [_row(state.id, step.key, self._fields(step, secrets)) for step in new]
+            connection.execute(_INSERT_STEP, rows)
         if remade := [steps[key] for key in made if key in saved]:
-            connection.execute(_UPDATE_STEP, [_keyed(state.id, step) for step in remade])
+            rows = [_keyed(state.id, step.key, self._fields(step, secrets)) for step in remade]
+            connection.execute(_UPDATE_STEP, rows)
         progressed = [steps[k] for k in state.dirty if k in saved and k in steps and k not in made]
         if progressed:
-            connection.execute(_UPDATE_PROGRESS, [_progress(state.id, step) for step in progressed])
+            rows = [
+                _progress(state.id, step.key, self._fields(step, secrets)) for step in progressed
+            ]
+            connection.execute(_UPDATE_PROGRESS, rows)
         if "" in state.dirty:
             connection.execute(
                 _UPDATE_RUN,
                 {
                     "b_id": state.id,
                     "status": state.status,
-                    "error": state.error,
-                    "variables": state.variables,
                     "started_at": state.started_at,
                     "ended_at": state.ended_at,
+                    **self._run_fields(state, secrets),
                 },
             )
+
+    # -- secret values ------------------------------------------------------------------------
+
+    def _fields(self, step: Step, secrets: Sequence[str]) -> dict[str, Any]:
+        """A step's row: the run's secret values masked, the real values sealed in its state."""
+        fields = _fields(step)
+        if not secrets:
+            return fields
+        shown, token = self._sealed(
+            {name: fields[name] for name in SEALABLE_STEP_FIELDS}, secrets, {}
+        )
+        if token is not None:
+            shown["state"] = {**(shown["state"] or {}), SEALED: token}
+        return {**fields, **shown}
+
+    def _run_fields(self, state: RunState, secrets: Sequence[str]) -> dict[str, Any]:
+        """The run row's variables and error, masked; its variables also keep, sealed, the real
+        values and the run's secrets themselves (a loaded run must go on masking them)."""
+        fields = {"variables": state.variables, "error": state.error}
+        if not secrets:
+            return fields
+        shown, token = self._sealed(fields, secrets, {"secrets": _json(secrets)})
+        shown["variables"] = {**shown["variables"], SEALED: token}
+        return shown
+
+    def _sealed(
+        self, fields: Mapping[str, Any], secrets: Sequence[str], keep: Mapping[str, str]
+    ) -> tuple[dict[str, Any], str | None]:
+        """The fields with the secrets masked, and a token holding the real values of those
+        masking changed, with `keep` (None when there is nothing to hold)."""
+        shown = {name: mask(value, secrets) for name, value in fields.items()}
+        real = {name: _json(fields[name]) for name in fields if shown[name] != fields[name]}
+        held = {**real, **keep}
+        return shown, self._box().encrypt(held) if held else None
+
+    def _opened(self, token: Any, unseal: bool) -> dict[str, Any]:
+        """The real values a sealed token holds, by field; none when not unsealing."""
+        if not unseal or not isinstance(token, str):
+            return {}
+        return {name: json.loads(text) for name, text in self._box().decrypt(token).items()}
+
+    def _step(self, row: Any, unseal: bool) -> Step:
+        state = dict(row["state"] or {})
+        fields = {name: row[name] for name in SEALABLE_STEP_FIELDS}
+        fields["state"] = state
+        fields.update(self._opened(state.pop(SEALED, None), unseal))
+        return Step(
+            key=row["key"],
+            node_id=row["node_id"],
+            status=row["status"],
+            attempts=row["attempts"],
+            started_at=row["started_at"],
+            ended_at=row["ended_at"],
+            wake_at=row["wake_at"],
+            **fields,
+        )
 
     def unfinished(self) -> list[str]:
         with self.engine.connect() as connection:
@@ -228,17 +311,25 @@ def _fields(step: Step) -> dict[str, Any]:
     }
 
 
-def _row(run_id: str, step: Step) -> dict[str, Any]:
-    return {"run_id": run_id, "key": step.key, **_fields(step)}
+def _row(run_id: str, key: str, fields: dict[str, Any]) -> dict[str, Any]:
+    return {"run_id": run_id, "key": key, **fields}
 
 
-def _progress(run_id: str, step: Step) -> dict[str, Any]:
-    fields = _fields(step)
-    return {"b_run": run_id, "b_key": step.key, **{name: fields[name] for name in PROGRESS_FIELDS}}
+def _progress(run_id: str, key: str, fields: dict[str, Any]) -> dict[str, Any]:
+    return {"b_run": run_id, "b_key": key, **{name: fields[name] for name in PROGRESS_FIELDS}}
 
 
-def _keyed(run_id: str, step: Step) -> dict[str, Any]:
-    return {"b_run": run_id, "b_key": step.key, **_fields(step)}
+def _keyed(run_id: str, key: str, fields: dict[str, Any]) -> dict[str, Any]:
+    return {"b_run": run_id, "b_key": key, **fields}
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _own_box() -> Callable[[], SecretBox]:
+    box = SecretBox([Fernet.generate_key()], source="a key made for this process")
+    return lambda: box
 
 
 def _run_row(run_id: str, new: NewRun) -> dict[str, Any]:
@@ -252,20 +343,9 @@ def _run_row(run_id: str, new: NewRun) -> dict[str, Any]:
     }
 
 
-def _step(row: Any) -> Step:
-    return Step(
-        key=row["key"],
-        node_id=row["node_id"],
-        status=row["status"],
-        inputs=row["inputs"],
-        output=row["output"],
-        error=row["error"],
-        attempts=row["attempts"],
-        started_at=row["started_at"],
-        ended_at=row["ended_at"],
-        wake_at=row["wake_at"],
-        state=row["state"] or {},
-    )
+def shown_variables(variables: Mapping[str, Any] | None) -> dict[str, Any]:
+    """A run's variables as its trace shows them: masked, without the sealed real values."""
+    return {name: value for name, value in (variables or {}).items() if name != SEALED}
 
 
 def list_runs(
