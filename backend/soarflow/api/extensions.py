@@ -16,7 +16,7 @@ from soarflow.connectors import ConnectorRegistry
 from soarflow.playbook import ActionCatalog
 from soarflow.runtime.actions import ConnectorActions
 from soarflow.runtime.executors import InlineExecutor, ThreadExecutor
-from soarflow.runtime.runner import Runner
+from soarflow.runtime.runner import Runner, RunRequest
 from soarflow.runtime.scheduler import Scheduler
 from soarflow.security.approval_links import ApprovalLinks
 from soarflow.security.outbound import OutboundPolicy
@@ -24,6 +24,7 @@ from soarflow.security.secret_box import SecretBox, load_secret_box
 from soarflow.store import connections
 from soarflow.store.approval_desk import StoreApprovalDesk
 from soarflow.store.incident_desk import StoreIncidentDesk
+from soarflow.store.playbook_desk import StorePlaybookDesk
 from soarflow.store.runs import RunStore
 
 _ENGINE = "soarflow.engine"
@@ -154,10 +155,18 @@ def make_runner(app: Flask) -> Runner:
         with app.app_context():
             return approval_links()
 
+    def box_of_app() -> SecretBox:
+        with app.app_context():
+            return secret_box()
+
+    def submit(request: RunRequest) -> str:
+        # Run a playbook starts runs on the runner whose step calls it, made just below.
+        return made.submit(request)
+
     policy = OutboundPolicy.from_env({"SOARFLOW_ALLOWED_NETWORKS": settings.allowed_networks})
     inline = settings.executor == "inline"
-    return Runner(
-        store=RunStore(engine),
+    made = Runner(
+        store=RunStore(engine, box_of_app),
         catalog=app.extensions[_CATALOG],
         actions=ConnectorActions(
             app.extensions[_REGISTRY],
@@ -165,11 +174,13 @@ def make_runner(app: Flask) -> Runner:
             policy,
             incidents=StoreIncidentDesk(engine, settings.base_url),
             approvals=StoreApprovalDesk(engine, links_of_app, settings.base_url),
+            playbooks=StorePlaybookDesk(engine, settings.base_url, submit),
         ),
         executor=InlineExecutor() if inline else ThreadExecutor(settings.step_threads),
         timer_thread=True,
         owner=app.config.get("SOARFLOW_OWNER"),
     )
+    return made
 
 
 def db_session() -> Session:

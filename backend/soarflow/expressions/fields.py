@@ -39,6 +39,16 @@ RUN: Schema = {
     "properties": {
         "id": {"type": "string", "title": "Run id"},
         "started_at": {"type": "string", "format": "date-time", "title": "Run start"},
+        "parent_run_id": {
+            "type": ["string", "null"],
+            "title": "Started by run",
+            "description": "The run whose Run a playbook step started this one; null otherwise",
+        },
+        "depth": {
+            "type": "integer",
+            "title": "Call depth",
+            "description": "How many Run a playbook steps led to this run (0: none)",
+        },
     },
 }
 PLAYBOOK: Schema = {

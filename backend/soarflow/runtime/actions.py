@@ -16,6 +16,7 @@ from soarflow.connectors.builtin import (
     ApprovalDesk,
     Awaiting,
     IncidentDesk,
+    PlaybookDesk,
     call_python_action,
 )
 from soarflow.connectors.http import ActionFailed, TokenCache, call_action
@@ -56,12 +57,14 @@ class ConnectorActions:
         policy: OutboundPolicy,
         incidents: IncidentDesk | None = None,
         approvals: ApprovalDesk | None = None,
+        playbooks: PlaybookDesk | None = None,
     ) -> None:
         self.registry = registry
         self.connections = connections
         self.policy = policy
         self.incidents = incidents
         self.approvals = approvals
+        self.playbooks = playbooks
         self.tokens = TokenCache()
         self._local = threading.local()
 
@@ -137,6 +140,7 @@ class ConnectorActions:
                 run_id=work.run_id,
                 incidents=self.incidents,
                 approvals=self.approvals,
+                playbooks=self.playbooks,
                 call_action=self._caller(work),
             )
             return call_python_action(action["python"], work.inputs, connection, context)

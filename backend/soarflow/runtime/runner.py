@@ -72,6 +72,9 @@ class RunRequest:
     alert_id: str | None = None
     # The automation rule that started the run.
     rule_id: str | None = None
+    # The run whose Run a playbook step started this one, and how many such steps deep it is.
+    parent_run_id: str | None = None
+    depth: int = 0
 
 
 class Runner:
@@ -112,7 +115,12 @@ class Runner:
             raise LookupError(f"no version {request.playbook_version} of {request.playbook_id}")
         now = datetime.fromtimestamp(self.clock(), UTC)
         context = {
-            "run": {"id": run_id, "started_at": now.isoformat().replace("+00:00", "Z")},
+            "run": {
+                "id": run_id,
+                "started_at": now.isoformat().replace("+00:00", "Z"),
+                "parent_run_id": request.parent_run_id,
+                "depth": request.depth,
+            },
             "playbook": {"id": request.playbook_id, "name": request.playbook_name},
         }
         variables = initial_variables(conductor.plan)

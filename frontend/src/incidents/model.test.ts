@@ -108,6 +108,7 @@ describe("runTriggerLabel", () => {
   it("names how a run started", () => {
     expect(runTriggerLabel("manual")).toBe("Manual");
     expect(runTriggerLabel("automation")).toBe("Automation");
+    expect(runTriggerLabel("playbook")).toBe("Another playbook");
     expect(runTriggerLabel("")).toBe("Unknown");
     expect(runTriggerLabel("chat_ops")).toBe("Chat ops");
   });

@@ -64,6 +64,7 @@ const RUN_TRIGGER_LABELS: ReadonlyMap<string, string> = new Map([
   ["automation", "Automation"],
   ["schedule", "Schedule"],
   ["webhook", "Webhook"],
+  ["playbook", "Another playbook"],
 ]);
 
 /** A run that has not ended yet: its tab keeps asking how it goes. */

@@ -61,6 +61,8 @@ class ApprovalRequest:
     allow_comment: bool
     expires_at: float
     incident_id: str | None
+    # Asked besides the options (approvals.questions.read_questions' shape).
+    questions: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,59 @@ class OpenedApproval:
     links: dict[str, str]
     # The page where soarflow users answer.
     inbox_url: str
+
+
+class PlaybookDesk(Protocol):
+    """The workspace's other playbooks as Run a playbook starts them (the store and the runner,
+    in the server). Another workspace's playbooks and runs are never found."""
+
+    def find(self, workspace_id: str, reference: str) -> list[CallablePlaybook]:
+        """The workspace's playbooks whose id is `reference`, or whose name is (in any case)."""
+        ...
+
+    def depth(self, run_id: str) -> int:
+        """How many Run a playbook steps led to this run: 0 when nothing but a person, a rule,
+        a webhook or a schedule started it."""
+        ...
+
+    def started(self, run_id: str) -> StartedRun | None:
+        """The run of that id, if it has been started."""
+        ...
+
+    def start(self, call: PlaybookCall) -> StartedRun:
+        """Start the run `call.run_id`, or find it started: a step carried out again after a
+        crash gets the run it started. LookupError when the playbook has gone meanwhile."""
+        ...
+
+
+@dataclass(frozen=True)
+class CallablePlaybook:
+    id: str
+    name: str
+    version: int
+    enabled: bool
+    trigger_type: str | None
+    trigger_params: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class PlaybookCall:
+    run_id: str
+    workspace_id: str
+    playbook: CallablePlaybook
+    trigger: Any
+    caller_run_id: str
+    depth: int
+
+
+@dataclass(frozen=True)
+class StartedRun:
+    run_id: str
+    status: str
+    playbook_id: str
+    # The run drawn on its playbook's canvas, and the API's view of it.
+    url: str
+    status_url: str
 
 
 # Calls another connector's action with a connection of the workspace, by name; returns its
@@ -90,7 +145,7 @@ class Awaiting:
 class ActionContext:
     """What a built-in action may use besides its inputs: the guarded outbound session, the
     policy behind it for protocols other than HTTP (SMTP), the run it acts for and, in the
-    server, soarflow's own incidents and approvals, and other connectors' actions."""
+    server, soarflow's own incidents, approvals and playbooks, and other connectors' actions."""
 
     session: requests.Session
     idempotency_key: str | None = None
@@ -99,6 +154,7 @@ class ActionContext:
     run_id: str = ""
     incidents: IncidentDesk | None = None
     approvals: ApprovalDesk | None = None
+    playbooks: PlaybookDesk | None = None
     call_action: ActionCaller | None = None
 
 
