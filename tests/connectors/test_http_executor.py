@@ -73,6 +73,26 @@ def fake_api() -> Flask:
         port = request.host.rsplit(":", 1)[1]
         return redirect(f"http://127.0.0.2:{port}/echo/stolen")
 
+    @app.get("/pages/<int:total>")
+    def pages(total: int) -> Any:
+        """`total` pages of two items; each names the next by an absolute URL whose query
+        holds a skip token, and the third page answers 503 once."""
+        page = int(request.args.get("page", "1"))
+        if page == 3 and count(f"pages-{total}-3") == 1:
+            return ("busy", 503)
+        answer: dict[str, Any] = {
+            "value": [f"p{page}-a", f"p{page}-b"],
+            "key": request.headers.get("x-apikey"),
+        }
+        if page < total:
+            answer["nextLink"] = f"{request.host_url}pages/{total}?page={page + 1}&skip={page * 2}"
+        return jsonify(answer)
+
+    @app.get("/pages-elsewhere")
+    def pages_elsewhere() -> Any:
+        port = request.host.rsplit(":", 1)[1]
+        return jsonify(value=[1], nextLink=f"http://127.0.0.2:{port}/pages/2?page=2")
+
     @app.post("/token")
     def token() -> Any:
         count("token")
@@ -322,3 +342,43 @@ def test_declared_hosts_hold_without_auth_and_secrets_never_show(base_url: str) 
             retry=NO_WAIT,
         )
     assert failure.value.message == "bad ***"
+
+
+PAGES = {"next": "{{ response.body.nextLink | default(none) }}", "items": "value", "max": 4}
+
+
+def test_a_paged_list_is_read_to_its_end(base_url: str) -> None:
+    waits: list[float] = []
+    act = action("/pages/4", query={"page": "1"}, pages=PAGES)
+    outcome = run(base_url, act, sleep=waits.append)
+    assert outcome.output == {
+        "value": ["p1-a", "p1-b", "p2-a", "p2-b", "p3-a", "p3-b", "p4-a", "p4-b"],
+        "key": SECRET,
+    }, "every page is authenticated, and the last page's answer holds every item"
+    assert (outcome.attempts, len(waits)) == (5, 1), "a page is retried like any request"
+    single = run(base_url, action("/pages/1", pages=PAGES))
+    assert (single.output["value"], single.attempts) == (["p1-a", "p1-b"], 1)
+
+
+def test_the_output_expression_sees_the_joined_pages(base_url: str) -> None:
+    act = action("/pages/2", pages=PAGES, output="{{ response.body.value | length }}")
+    assert run(base_url, act).output == 4
+
+
+def test_a_list_longer_than_the_cap_fails_rather_than_being_cut(base_url: str) -> None:
+    with pytest.raises(ActionFailed) as failure:
+        run(base_url, action("/pages/5", pages=PAGES))
+    assert failure.value.code == "too_many_pages"
+    assert failure.value.message == "the list has more than 4 pages; it was not read whole"
+
+
+def test_a_page_without_its_list_or_on_another_host_fails(base_url: str) -> None:
+    with pytest.raises(ActionFailed) as failure:
+        run(base_url, action("/echo/x", pages=PAGES))
+    assert (failure.value.code, failure.value.message) == (
+        "invalid_response",
+        "a page of the list has no 'value' list",
+    )
+    with pytest.raises(ActionFailed) as failure:
+        run(base_url, action("/pages-elsewhere", pages=PAGES))
+    assert failure.value.code == "credentials_refused", "the next link leaves the allowed hosts"

@@ -146,6 +146,50 @@ ALICE_RISK = {
 }
 
 
+SOC_GROUP_ID = "b320ee12-b1cd-4cca-b648-a437be61c5cd"
+BIG_GROUP_ID = "4e9f1c7a-2b3d-4a5e-8f60-718293a4b5c6"
+BIG_GROUP_SIZE = 1_200
+# Graph answers at most 999 members a page.
+MOST_MEMBERS = 999
+NESTED_GROUP = {
+    "@odata.type": "#microsoft.graph.group",
+    "id": "0c1d2e3f-4a5b-4c6d-8e7f-8091a2b3c4d5",
+    "displayName": "SOC Tier 2",
+    "mail": "soc-tier2@contoso.com",
+    "mailEnabled": True,
+    "securityEnabled": True,
+    "groupTypes": [],
+}
+DEVICE = {
+    "@odata.type": "#microsoft.graph.device",
+    "id": "9b8a7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+    "displayName": "FIN-WS-042",
+    "accountEnabled": True,
+    "operatingSystem": "Windows",
+}
+
+
+def member(user: dict[str, Any]) -> dict[str, Any]:
+    """A user as a group's member list gives it: its kind and the default fields."""
+    return {"@odata.type": "#microsoft.graph.user"} | {
+        name: user.get(name) for name in DEFAULT_USER_FIELDS
+    }
+
+
+def big_group() -> list[dict[str, Any]]:
+    return [
+        member(
+            {
+                "id": str(uuid.UUID(int=number + 1)),
+                "displayName": f"Contractor {number}",
+                "userPrincipalName": f"contractor{number}@contoso.com",
+                "businessPhones": [],
+            }
+        )
+        for number in range(BIG_GROUP_SIZE)
+    ]
+
+
 def graph_error(status: int, code: str, message: str) -> tuple[Response, int]:
     """Graph's error shape."""
     inner = {"date": "2024-03-25T14:10:02", "request-id": str(uuid.uuid4())}
@@ -170,6 +214,7 @@ class Graph:
 
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     risky: dict[str, dict[str, Any]] = field(default_factory=dict)
+    groups: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     received: list[dict[str, Any]] = field(default_factory=list)
     tokens: set[str] = field(default_factory=set)
     issued: int = 0
@@ -178,6 +223,10 @@ class Graph:
     def reset(self) -> None:
         self.users = {user["id"]: user for user in copy.deepcopy(USERS)}
         self.risky = {ALICE_ID: dict(ALICE_RISK)}
+        self.groups = {
+            SOC_GROUP_ID: [member(USERS[0]), member(USERS[1]), NESTED_GROUP, DEVICE],
+            BIG_GROUP_ID: big_group(),
+        }
         self.received.clear()
         self.tokens.clear()
         self.issued = 0
@@ -327,6 +376,30 @@ def fake_graph(graph: Graph) -> Flask:
             f"{METADATA}#users({selected})/$entity" if selected else f"{METADATA}#users/$entity"
         )
         return jsonify({"@odata.context": context} | {name: user[name] for name in names})
+
+    @app.get("/v1.0/groups/<group_id>/members")
+    def list_members(group_id: str) -> Any:
+        if group_id not in graph.groups:
+            raise LookupError(group_id)
+        top = int(request.args.get("$top", "100"))
+        if not 1 <= top <= MOST_MEMBERS:
+            return graph_error(
+                400,
+                "Request_BadRequest",
+                f"Invalid page size specified: '{top}'. Must be between 1 and 999 inclusive.",
+            )
+        members = graph.groups[group_id]
+        start = int(request.args.get("$skiptoken", "0"))
+        answer = {
+            "@odata.context": f"{METADATA}#directoryObjects",
+            "value": members[start : start + top],
+        }
+        if start + top < len(members):
+            answer["@odata.nextLink"] = (
+                f"{request.host_url}v1.0/groups/{group_id}/members?$top={top}"
+                f"&$skiptoken={start + top}"
+            )
+        return jsonify(answer)
 
     @app.patch("/v1.0/users/<key>")
     def update_user(key: str) -> Any:
@@ -479,12 +552,13 @@ def test_the_shipped_manifest_sends_the_secret_to_microsoft_only(
         "get_risky_user": ("read", True),
         "confirm_user_compromised": ("destructive", True),
         "dismiss_risky_user": ("write", True),
+        "list_group_members": ("read", True),
     }
     # Checked alone, so that another connector's problem cannot hide or fake this one's.
     shutil.copytree(SHIPPED_CONNECTORS / "microsoft_graph", tmp_path / "microsoft_graph")
     checked = CliRunner().invoke(main, ["connectors", "check", str(tmp_path)])
     assert checked.exit_code == 0, checked.output
-    assert "ok  microsoft_graph 1.0.0: 6 actions" in checked.output
+    assert "ok  microsoft_graph 1.0.0: 7 actions" in checked.output
 
 
 @pytest.mark.parametrize(
@@ -709,6 +783,52 @@ def test_throttling_is_retried_after_retry_after(manifest: dict[str, Any]) -> No
     assert (outcome.status, outcome.attempts) == (200, 2)
     assert waits == [0.0], "Retry-After: 0 wins over the policy's interval"
     assert outcome.output["displayName"] == "Carol Service"
+
+
+def test_list_group_members_gives_every_kind(manifest: dict[str, Any], graph: Graph) -> None:
+    outcome = run(manifest, "list_group_members", {"group_id": SOC_GROUP_ID})
+    [sent] = graph_calls(graph)
+    assert (sent["method"], sent["path"]) == ("GET", f"/v1.0/groups/{SOC_GROUP_ID}/members")
+    assert sent["query"] == {"$top": "999"}
+    members = outcome.output["value"]
+    assert [m["@odata.type"] for m in members] == [
+        "#microsoft.graph.user",
+        "#microsoft.graph.user",
+        "#microsoft.graph.group",
+        "#microsoft.graph.device",
+    ]
+    assert members[1]["userPrincipalName"] == "bob_fabrikam.com#EXT#@contoso.onmicrosoft.com"
+    assert "userPrincipalName" not in members[2], "only users have one"
+    conforms(manifest, "list_group_members", outcome.output)
+    schema = manifest_action(manifest, "list_group_members")["outputs"]
+    assert missing_fields(schema, {"value": members[:2]}) == []
+
+
+def test_a_big_group_is_read_page_by_page(manifest: dict[str, Any], graph: Graph) -> None:
+    outcome = run(manifest, "list_group_members", {"group_id": BIG_GROUP_ID})
+    sent = graph_calls(graph)
+    assert [s["query"] for s in sent] == [
+        {"$top": "999"},
+        {"$top": "999", "$skiptoken": "999"},
+    ], "the second page is Graph's @odata.nextLink as given"
+    assert len({s["headers"]["authorization"] for s in sent}) == 1
+    ids = [m["id"] for m in outcome.output["value"]]
+    assert (len(ids), len(set(ids))) == (BIG_GROUP_SIZE, BIG_GROUP_SIZE)
+    assert "@odata.nextLink" not in outcome.output
+    conforms(manifest, "list_group_members", outcome.output)
+
+
+def test_an_unknown_group_is_a_404_and_a_group_id_is_a_guid(
+    manifest: dict[str, Any], registry: ConnectorRegistry
+) -> None:
+    with pytest.raises(ActionFailed) as failure:
+        run(manifest, "list_group_members", {"group_id": NOBODY_ID})
+    assert (failure.value.code, failure.value.details["status"]) == ("http_error", 404)
+    assert '"code":"Request_ResourceNotFound"' in failure.value.details["body"]
+    problems = validate(respond_to("list_group_members", {"group_id": "SOC"}), catalog=registry)
+    assert [(p.code, p.path) for p in problems] == [
+        ("invalid_inputs", "$.nodes[0].inputs.group_id")
+    ]
 
 
 def respond_to(action: str, inputs: dict[str, Any]) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """The Microsoft Sentinel connector against local fakes of Entra ID's token endpoint and the
-Azure Resource Manager incidents API (api-version 2023-02-01): every action through the executor
-with the shipped manifest, what is sent, outputs that match their declared schema field for
-field, and ARM's errors."""
+Azure Resource Manager incidents and watchlists API (api-version 2023-02-01): every action
+through the executor with the shipped manifest, what is sent, outputs that match their declared
+schema field for field, paging, and ARM's errors."""
 
 from __future__ import annotations
 
@@ -57,7 +57,9 @@ WORKSPACE = (
     f"{CONNECTION['resource_group']}/providers/Microsoft.OperationalInsights/workspaces/"
     f"{CONNECTION['workspace_name']}"
 )
-INCIDENTS = f"{WORKSPACE}/providers/Microsoft.SecurityInsights/incidents"
+INSIGHTS = f"{WORKSPACE}/providers/Microsoft.SecurityInsights"
+INCIDENTS = f"{INSIGHTS}/incidents"
+WATCHLISTS = f"{INSIGHTS}/watchlists"
 PORTAL = "https://portal.azure.com/#asset/Microsoft_Azure_Security_Insights/Incident"
 API_VERSION = "2023-02-01"
 LOGIN = "https://login.microsoftonline.com"
@@ -105,6 +107,50 @@ def incident(number: int, name: str, properties: dict[str, Any]) -> dict[str, An
         }
         | properties,
     }
+
+
+VIP_ALIAS = "vip-users"
+# ARM answers a watchlist's items 100 at a time.
+WATCHLIST_PAGE = 100
+VIP_COUNT = 230
+# Watchlist item ids are GUIDs ("The watchlist item id (GUID)" in the API's reference).
+GUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def watchlist_item(alias: str, item_id: str, values: dict[str, Any]) -> dict[str, Any]:
+    """A watchlist item as ARM returns it."""
+    author = {"objectId": APP_OBJECT_ID, "email": None, "name": "soarflow-sentinel"}
+    return {
+        "id": f"{INSIGHTS}/Watchlists/{alias}/WatchlistItems/{item_id}",
+        "name": item_id,
+        "etag": f'"{uuid.uuid4()}"',
+        "type": "Microsoft.SecurityInsights/Watchlists/WatchlistItems",
+        "properties": {
+            "watchlistItemType": "watchlist-item",
+            "watchlistItemId": item_id,
+            "tenantId": TENANT,
+            "isDeleted": False,
+            "created": now(),
+            "updated": now(),
+            "createdBy": author,
+            "updatedBy": author,
+            "itemsKeyValue": values,
+            "entityMapping": {},
+        },
+    }
+
+
+def seed_watchlists() -> dict[str, dict[str, dict[str, Any]]]:
+    """Watchlists by alias, each its items by id: 230 VIPs and an empty one."""
+    vips = {}
+    for number in range(VIP_COUNT):
+        item_id = str(uuid.UUID(int=number + 1))
+        values = {
+            "id": str(uuid.UUID(int=10**6 + number)),
+            "userPrincipalName": f"vip{number}@contoso.com",
+        }
+        vips[item_id] = watchlist_item(VIP_ALIAS, item_id, values)
+    return {VIP_ALIAS: vips, "empty-list": {}}
 
 
 def seed() -> dict[str, dict[str, Any]]:
@@ -176,9 +222,13 @@ def now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f") + "0Z"
 
 
-def fake_azure(received: list[dict[str, Any]], store: dict[str, dict[str, Any]]) -> Flask:
-    """Entra ID's token endpoint and the incidents API in one fake; every request it gets is
-    appended to `received`, and incidents live in `store`."""
+def fake_azure(
+    received: list[dict[str, Any]],
+    store: dict[str, dict[str, Any]],
+    watchlists: dict[str, dict[str, dict[str, Any]]],
+) -> Flask:
+    """Entra ID's token endpoint and the incidents and watchlists API in one fake; every request
+    it gets is appended to `received`, incidents live in `store`, watchlists in `watchlists`."""
     app = Flask("fake-azure")
     issued: dict[str, tuple[str, str]] = {}
     calls: Counter[str] = Counter()
@@ -246,11 +296,12 @@ def fake_azure(received: list[dict[str, Any]], store: dict[str, dict[str, Any]])
                 "this subscription.",
             )
         if request.method != "GET" and client == READER_ID:
+            kind = request.path.removeprefix(INSIGHTS + "/").split("/")[0]
             return arm_error(
                 403,
                 "AuthorizationFailed",
                 f"The client '{client}' with object id '{client}' does not have authorization "
-                "to perform action 'Microsoft.SecurityInsights/incidents/write' over scope "
+                f"to perform action 'Microsoft.SecurityInsights/{kind}/write' over scope "
                 f"'{request.path}' or the scope is invalid.",
             )
         if request.args.get("api-version") != API_VERSION:
@@ -259,7 +310,7 @@ def fake_azure(received: list[dict[str, Any]], store: dict[str, dict[str, Any]])
                 "InvalidApiVersionParameter",
                 f"The api-version '{request.args.get('api-version')}' is invalid.",
             )
-        if not request.path.startswith(INCIDENTS):
+        if not request.path.startswith(INSIGHTS + "/"):
             return arm_error(
                 404,
                 "ResourceNotFound",
@@ -375,6 +426,44 @@ def fake_azure(received: list[dict[str, Any]], store: dict[str, dict[str, Any]])
         comments[key]["properties"] |= {"message": message, "lastModifiedTimeUtc": now()}
         return jsonify(comments[key]), 201 if created else 200
 
+    def no_watchlist(alias: str) -> tuple[Response, int]:
+        return arm_error(404, "NotFound", f"Watchlist '{alias}' was not found.")
+
+    @app.get(f"{WATCHLISTS}/<alias>/watchlistItems")
+    def list_watchlist_items(alias: str) -> Any:
+        if alias not in watchlists:
+            return no_watchlist(alias)
+        items = list(watchlists[alias].values())
+        start = int(request.args.get("$skipToken", "0"))
+        answer: dict[str, Any] = {"value": items[start : start + WATCHLIST_PAGE]}
+        if start + WATCHLIST_PAGE < len(items):
+            # ARM's next link is absolute and carries the api-version with the skip token.
+            answer["nextLink"] = (
+                f"{request.host_url.rstrip('/')}{request.path}?api-version={API_VERSION}"
+                f"&$skipToken={start + WATCHLIST_PAGE}"
+            )
+        return jsonify(answer)
+
+    @app.put(f"{WATCHLISTS}/<alias>/watchlistItems/<item_id>")
+    def put_watchlist_item(alias: str, item_id: str) -> Any:
+        if alias not in watchlists:
+            return no_watchlist(alias)
+        if not GUID.fullmatch(item_id):
+            return arm_error(400, "BadRequest", f"'{item_id}' is not a valid watchlist item id.")
+        values = ((request.get_json(silent=True) or {}).get("properties") or {}).get(
+            "itemsKeyValue"
+        )
+        if not isinstance(values, dict) or not values:
+            return arm_error(400, "BadRequest", "The watchlist item must have itemsKeyValue.")
+        items = watchlists[alias]
+        created = item_id not in items
+        if created:
+            items[item_id] = watchlist_item(alias, item_id, values)
+        else:
+            items[item_id]["properties"] |= {"itemsKeyValue": values, "updated": now()}
+            items[item_id]["etag"] = f'"{uuid.uuid4()}"'
+        return jsonify(items[item_id]), 201 if created else 200
+
     return app
 
 
@@ -394,16 +483,30 @@ def store() -> dict[str, dict[str, Any]]:
     return seed()
 
 
+@pytest.fixture(scope="module")
+def watchlists() -> dict[str, dict[str, dict[str, Any]]]:
+    return {}
+
+
 @pytest.fixture(autouse=True)
-def fresh_incidents(store: dict[str, dict[str, Any]]) -> None:
-    """Each test starts from the seeded incidents, whatever an earlier one changed."""
+def fresh_incidents(
+    store: dict[str, dict[str, Any]], watchlists: dict[str, dict[str, dict[str, Any]]]
+) -> None:
+    """Each test starts from the seeded incidents and watchlists, whatever an earlier one
+    changed."""
     store.clear()
     store.update(seed())
+    watchlists.clear()
+    watchlists.update(seed_watchlists())
 
 
 @pytest.fixture(scope="module")
-def fake_url(received: list[dict[str, Any]], store: dict[str, dict[str, Any]]) -> Iterator[str]:
-    with serving(fake_azure(received, store)) as url:
+def fake_url(
+    received: list[dict[str, Any]],
+    store: dict[str, dict[str, Any]],
+    watchlists: dict[str, dict[str, dict[str, Any]]],
+) -> Iterator[str]:
+    with serving(fake_azure(received, store, watchlists)) as url:
         yield url
 
 
@@ -487,13 +590,15 @@ def test_the_shipped_manifest_talks_to_azure_only(
         "get_incident": ("read", True),
         "update_incident": ("write", True),
         "add_incident_comment": ("write", True),
+        "list_watchlist_items": ("read", True),
+        "add_watchlist_item": ("write", True),
     }
     for action in manifest["actions"]:
         assert action["request"]["query"] == {"api-version": API_VERSION}
     shutil.copytree(SHIPPED_CONNECTORS / "microsoft_sentinel", tmp_path / "microsoft_sentinel")
     checked = CliRunner().invoke(main, ["connectors", "check", str(tmp_path)])
     assert checked.exit_code == 0, checked.output
-    assert "ok  microsoft_sentinel 1.0.0: 3 actions" in checked.output
+    assert "ok  microsoft_sentinel 1.0.0: 5 actions" in checked.output
 
 
 @pytest.mark.parametrize(
@@ -790,6 +895,7 @@ def test_an_app_with_the_reader_role_cannot_write(manifest: dict[str, Any]) -> N
     for action_id, inputs in (
         ("update_incident", keep(current) | {"status": "Active"}),
         ("add_incident_comment", {"incident_id": NEW_ID, "message": "x"}),
+        ("add_watchlist_item", {"watchlist_alias": VIP_ALIAS, "item": {"id": "x"}}),
     ):
         with pytest.raises(ActionFailed) as failure:
             run(manifest, action_id, inputs, connection=reader)
@@ -803,6 +909,123 @@ def test_throttling_429_is_retried_after_retry_after(manifest: dict[str, Any]) -
     assert (outcome.status, outcome.attempts) == (200, 2)
     assert waits == [0.0], "Retry-After: 0 wins over the 7.5 s default"
     assert outcome.output["name"] == THROTTLED_ID
+
+
+def watchlist_calls(received: list[dict[str, Any]], before: int) -> list[dict[str, Any]]:
+    return [r for r in received[before:] if r.get("path", "").startswith(WATCHLISTS)]
+
+
+def test_list_watchlist_items_reads_every_page(
+    manifest: dict[str, Any], received: list[dict[str, Any]]
+) -> None:
+    before = len(received)
+    outcome = run(manifest, "list_watchlist_items", {"watchlist_alias": VIP_ALIAS})
+    sent = watchlist_calls(received, before)
+    assert [(r["method"], r["path"]) for r in sent] == [
+        ("GET", f"{WATCHLISTS}/{VIP_ALIAS}/watchlistItems")
+    ] * 3
+    assert [r["query"] for r in sent] == [
+        {"api-version": API_VERSION},
+        {"api-version": API_VERSION, "$skipToken": "100"},
+        {"api-version": API_VERSION, "$skipToken": "200"},
+    ], "the next pages are ARM's nextLink as given"
+    assert all(r["headers"]["authorization"].startswith("Bearer ") for r in sent)
+    items = outcome.output["value"]
+    assert len(items) == VIP_COUNT
+    assert len({item["name"] for item in items}) == VIP_COUNT, "no page is read twice"
+    assert items[-1]["properties"]["itemsKeyValue"]["userPrincipalName"] == "vip229@contoso.com"
+    assert "nextLink" not in outcome.output
+    conforms(manifest, "list_watchlist_items", outcome.output)
+    assert missing_fields(manifest_action(manifest, "list_watchlist_items")["outputs"], items) == []
+
+
+def test_an_empty_watchlist_has_no_items(manifest: dict[str, Any]) -> None:
+    outcome = run(manifest, "list_watchlist_items", {"watchlist_alias": "empty-list"})
+    assert (outcome.output, outcome.attempts) == ({"value": []}, 1)
+
+
+def test_the_reader_role_may_list_a_watchlist(manifest: dict[str, Any]) -> None:
+    reader = CONNECTION | {"client_id": READER_ID, "client_secret": READER_SECRET}
+    inputs = {"watchlist_alias": VIP_ALIAS}
+    output = run(manifest, "list_watchlist_items", inputs, connection=reader).output
+    assert len(output["value"]) == VIP_COUNT
+
+
+def test_add_watchlist_item_is_safe_to_retry(
+    manifest: dict[str, Any],
+    received: list[dict[str, Any]],
+    watchlists: dict[str, dict[str, dict[str, Any]]],
+) -> None:
+    values = {
+        "id": "6e7b768e-07e2-4810-8459-485f84f8f204",
+        "userPrincipalName": "alice@contoso.com",
+    }
+    inputs = {"watchlist_alias": VIP_ALIAS, "item": values}
+    first = run(manifest, "add_watchlist_item", inputs)
+    sent = received[-1]
+    item_id = sent["path"].rsplit("/", 1)[1]
+    assert (sent["method"], sent["path"]) == (
+        "PUT",
+        f"{WATCHLISTS}/{VIP_ALIAS}/watchlistItems/{item_id}",
+    )
+    assert sent["query"] == {"api-version": API_VERSION}
+    assert sent["body"] == {"properties": {"itemsKeyValue": values}}
+    assert GUID.fullmatch(item_id)
+    assert (first.status, first.output["name"]) == (201, item_id)
+    assert first.output["properties"]["itemsKeyValue"] == values
+    conforms(manifest, "add_watchlist_item", first.output)
+    assert (
+        missing_fields(manifest_action(manifest, "add_watchlist_item")["outputs"], first.output)
+        == []
+    )
+    again = run(manifest, "add_watchlist_item", inputs | {"item": dict(reversed(values.items()))})
+    assert (again.status, received[-1]["path"]) == (200, sent["path"]), (
+        "a retry, or the same values in another order, rewrites the item"
+    )
+    assert len(watchlists[VIP_ALIAS]) == VIP_COUNT + 1
+    other = run(manifest, "add_watchlist_item", inputs | {"item": values | {"id": "other"}})
+    assert (other.status, other.output["name"] != item_id) == (201, True), "other values"
+    elsewhere = run(manifest, "add_watchlist_item", inputs | {"watchlist_alias": "empty-list"})
+    assert elsewhere.output["name"] != item_id, "the id depends on the watchlist too"
+
+
+def test_a_watchlist_item_id_can_be_given_to_replace_an_item(
+    manifest: dict[str, Any], watchlists: dict[str, dict[str, dict[str, Any]]]
+) -> None:
+    item_id = next(iter(watchlists[VIP_ALIAS]))
+    inputs = {
+        "watchlist_alias": VIP_ALIAS,
+        "item": {"id": "x", "userPrincipalName": "new@contoso.com"},
+    }
+    outcome = run(manifest, "add_watchlist_item", inputs | {"item_id": item_id})
+    assert (outcome.status, outcome.output["name"]) == (200, item_id)
+    stored = watchlists[VIP_ALIAS][item_id]["properties"]["itemsKeyValue"]
+    assert stored["userPrincipalName"] == "new@contoso.com"
+
+
+def test_an_unknown_watchlist_is_a_404(manifest: dict[str, Any]) -> None:
+    for action_id, inputs in (
+        ("list_watchlist_items", {"watchlist_alias": "no-such-list"}),
+        ("add_watchlist_item", {"watchlist_alias": "no-such-list", "item": {"id": "x"}}),
+    ):
+        with pytest.raises(ActionFailed) as failure:
+            run(manifest, action_id, inputs)
+        assert (failure.value.code, failure.value.details["status"]) == ("http_error", 404)
+        assert "Watchlist 'no-such-list' was not found" in failure.value.details["body"]
+
+
+def test_watchlist_inputs_are_checked_before_the_call(manifest: dict[str, Any]) -> None:
+    schema = manifest_action(manifest, "add_watchlist_item")["inputs"]
+    validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    good = {"watchlist_alias": VIP_ALIAS, "item": {"UPN": "a@contoso.com", "Risk": 3}}
+    assert validator.is_valid(good)
+    for bad in (
+        good | {"item": {}},
+        good | {"item": {"nested": {"a": 1}}},
+        good | {"watchlist_alias": "a/b"},
+        good | {"item_id": "not-a-guid"},
+    ):
+        assert not validator.is_valid(bad), bad
 
 
 def close_from_the_trigger(inputs: dict[str, Any]) -> dict[str, Any]:
@@ -844,4 +1067,41 @@ def test_the_validator_knows_the_fields_and_the_closing_rule(registry: Connector
     problems = validate(close_from_the_trigger({}), catalog=registry)
     assert [p.code for p in problems] == ["invalid_inputs"]
     typo = close_from_the_trigger(closing | {"title": "{{ steps.get.output.properties.titel }}"})
+    assert [p.code for p in validate(typo, catalog=registry)] == ["unknown_field"]
+
+
+def vips_to_compose(reads: str) -> dict[str, Any]:
+    return {
+        "format": "soarflow.playbook/v1",
+        "name": "Read a watchlist",
+        "trigger": {"id": "start", "type": "core.manual"},
+        "nodes": [
+            {
+                "id": "vips",
+                "kind": "action",
+                "action": "microsoft_sentinel.list_watchlist_items",
+                "inputs": {"watchlist_alias": VIP_ALIAS},
+            },
+            {"id": "each", "kind": "foreach", "items": "{{ steps.vips.output.value }}"},
+            {
+                "id": "add",
+                "kind": "action",
+                "parent": "each",
+                "branch": "body",
+                "action": "microsoft_sentinel.add_watchlist_item",
+                "inputs": {"watchlist_alias": "copy", "item": {"upn": reads}},
+            },
+        ],
+        "edges": [
+            {"source": "start", "target": "vips"},
+            {"source": "vips", "target": "each"},
+            {"source": "each", "target": "add", "branch": "body"},
+        ],
+    }
+
+
+def test_the_validator_knows_a_watchlist_items_fields(registry: ConnectorRegistry) -> None:
+    values = "{{ item.properties.itemsKeyValue['userPrincipalName'] }}"
+    assert validate(vips_to_compose(values), catalog=registry) == []
+    typo = vips_to_compose("{{ item.properties.itemsKeyValues.userPrincipalName }}")
     assert [p.code for p in validate(typo, catalog=registry)] == ["unknown_field"]

@@ -123,7 +123,42 @@ def _run(
     tokens: TokenCache | None,
     sleep: Callable[[float], None],
 ) -> Outcome:
-    tokens = tokens if tokens is not None else TokenCache()
+    held = tokens if tokens is not None else TokenCache()
+
+    def exchange(one: Request) -> Answer:
+        answer = _exchange(one, auth, connection, allowed, session, retry, held, sleep)
+        _raise_vendor_error(action, inputs, answer.status, answer.headers, answer.body)
+        return answer
+
+    answer = exchange(request)
+    pages = action["request"].get("pages")
+    if pages is not None:
+        answer = _every_page(pages, request, answer, inputs, exchange)
+    output = _output(action, inputs, answer.status, answer.headers, answer.body)
+    return Outcome(output, answer.status, answer.attempts)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One request's decoded answer, and how many attempts it took."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: Any
+    attempts: int
+
+
+def _exchange(
+    request: Request,
+    auth: Mapping[str, Any],
+    connection: Mapping[str, Any],
+    allowed: list[str],
+    session: requests.Session,
+    retry: RetryPolicy,
+    tokens: TokenCache,
+    sleep: Callable[[float], None],
+) -> Answer:
+    """One request to its answer: authenticated, retried like Logic Apps, decoded."""
     attempt = 0
     refreshed = False
     while True:
@@ -153,9 +188,46 @@ def _run(
                 body=_excerpt(body),
                 **_retry_after_detail(headers),
             )
-        decoded = decode_body(headers, body)
-        _raise_vendor_error(action, inputs, status, headers, decoded)
-        return Outcome(_output(action, inputs, status, headers, decoded), status, attempt)
+        return Answer(status, headers, decode_body(headers, body), attempt)
+
+
+def _every_page(
+    pages: Mapping[str, Any],
+    first: Request,
+    answer: Answer,
+    inputs: Mapping[str, Any],
+    exchange: Callable[[Request], Answer],
+) -> Answer:
+    """A list the API answers in pages, read to its end: the last page's answer holding every
+    page's items. Each page comes from the link the one before gave, which carries its own
+    query; send() keeps it to the hosts the credentials may go to. A list longer than the
+    manifest's cap fails the step rather than being cut short unseen."""
+    key = pages["items"]
+    items = _page_items(answer.body, key)
+    attempts, count = answer.attempts, 1
+    while link := _shaped(
+        pages["next"], "request.pages.next", inputs, answer.status, answer.headers, answer.body
+    ):
+        if count >= pages["max"]:
+            raise ActionFailed(
+                "too_many_pages",
+                f"the list has more than {pages['max']} pages; it was not read whole",
+                pages=count,
+                attempts=attempts,
+            )
+        url = urljoin(first.url, str(link))
+        answer = exchange(replace(first, method="GET", url=url, params={}, json=None, form=None))
+        attempts += answer.attempts
+        count += 1
+        items += _page_items(answer.body, key)
+    return replace(answer, body={**answer.body, key: items}, attempts=attempts)
+
+
+def _page_items(body: Any, key: str) -> list[Any]:
+    items = body.get(key) if isinstance(body, Mapping) else None
+    if not isinstance(items, list):
+        raise ActionFailed("invalid_response", f"a page of the list has no {key!r} list")
+    return list(items)
 
 
 @dataclass
@@ -165,8 +237,9 @@ class Request:
     headers: dict[str, str]
     params: dict[str, str]
     json: Any
-    # Sent as application/x-www-form-urlencoded instead of a JSON body, when given.
-    form: dict[str, str] | None = None
+    # Sent instead of a JSON body, when given: a form as application/x-www-form-urlencoded, or
+    # bytes as they are (a text body).
+    form: dict[str, str] | bytes | None = None
 
     @property
     def shown_url(self) -> str:
