@@ -36,6 +36,14 @@ def fake() -> Iterator[str]:
     def hook() -> Any:
         return jsonify(received=request.get_json(), agent=request.headers.get("User-Agent", ""))
 
+    @app.post("/token")
+    def token() -> Any:
+        return jsonify(form=request.form.to_dict(), type=request.content_type)
+
+    @app.post("/text")
+    def text() -> Any:
+        return jsonify(raw=request.get_data(as_text=True), type=request.content_type)
+
     @app.get("/missing")
     def missing() -> Any:
         return jsonify(error="nope"), 404
@@ -48,14 +56,9 @@ def fake() -> Iterator[str]:
         yield url
 
 
-def test_compose_join_select() -> None:
+def test_compose_join() -> None:
     assert run("compose", {"value": {"ips": ["1.2.3.4"]}}) == {"ips": ["1.2.3.4"]}
     assert run("join", {"items": ["a", 2, None, {"k": 1}], "separator": "; "}) == 'a; 2; ; {"k": 1}'
-    entities = [{"kind": "ip", "address": "1.2.3.4", "x": 1}, {"kind": "host"}]
-    assert run("select", {"items": entities, "fields": {"ip": "address", "type": "kind"}}) == [
-        {"ip": "1.2.3.4", "type": "ip"},
-        {"ip": None, "type": "host"},
-    ]
 
 
 def test_tables_escape_their_cells() -> None:
@@ -133,6 +136,41 @@ def test_parse_json_schema_becomes_dynamic_fields() -> None:
     assert [p.code for p in validate(document, catalog=REGISTRY)] == ["unknown_field"]
 
 
+def test_select_fields_are_checked_per_item() -> None:
+    """In Select's fields `item` is the item (of any shape); the rest of the scope is checked as
+    anywhere else, and `item` in its list of items is still outside any loop."""
+    fields = {
+        "address": "{{ item.address }}",
+        "incident": "{{ trigger.id }}",
+        "kind": "ip",
+        "nested": {"seen": "{{ item.seen | default(false) }}"},
+    }
+    document = {
+        "format": "soarflow.playbook/v1",
+        "name": "select",
+        "trigger": {"id": "t", "type": "soarflow.incident_created"},
+        "nodes": [
+            {
+                "id": "shaped",
+                "kind": "action",
+                "action": "core.select",
+                "inputs": {"items": "{{ trigger.entities }}", "fields": fields},
+            }
+        ],
+        "edges": [{"source": "t", "target": "shaped"}],
+    }
+    assert validate(document, catalog=REGISTRY) == []
+    fields["incident"] = "{{ trigger.identifier }}"
+    fields["nested"]["seen"] = "{{ steps.nowhere.output }}"
+    document["nodes"][0]["inputs"]["items"] = "{{ item.entities }}"
+    problems = {(p.code, p.path) for p in validate(document, catalog=REGISTRY)}
+    assert problems == {
+        ("unknown_reference", "$.nodes[0].inputs.items"),
+        ("unknown_field", "$.nodes[0].inputs.fields.incident"),
+        ("unknown_reference", "$.nodes[0].inputs.fields.nested.seen"),
+    }
+
+
 def test_http_request_through_the_guard(fake: str) -> None:
     answer = run("http_request", {"method": "POST", "url": f"{fake}/hook", "body": {"a": 1}})
     assert answer["status"] == 200
@@ -147,6 +185,24 @@ def test_http_request_through_the_guard(fake: str) -> None:
     with pytest.raises(ActionFailed) as failure:
         run("http_request", {"url": f"{fake}/hook"}, closed)
     assert failure.value.code == "blocked_destination", "loopback is refused unless allowed"
+
+
+def test_http_request_sends_a_text_body_as_it_is(fake: str) -> None:
+    """As Logic Apps does: a form built as text (a token request) arrives as that form."""
+    form = "grant_type=client_credentials&client_secret=a~b.c&scope=https%3A%2F%2Fx%2F.default"
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    inputs = {"method": "POST", "url": f"{fake}/token", "headers": headers, "body": form}
+    answer = run("http_request", inputs)
+    assert answer["body"] == {
+        "form": {
+            "grant_type": "client_credentials",
+            "client_secret": "a~b.c",
+            "scope": "https://x/.default",
+        },
+        "type": "application/x-www-form-urlencoded",
+    }
+    plain = run("http_request", {"method": "POST", "url": f"{fake}/text", "body": "héllo"})
+    assert plain["body"] == {"raw": "héllo", "type": "text/plain; charset=utf-8"}
 
 
 def test_a_failing_builtin_fails_the_step_not_the_worker() -> None:

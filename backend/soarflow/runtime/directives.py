@@ -1,6 +1,6 @@
 """Actions the conductor carries out itself, because they change the run rather than the world:
 variables (atomic, since one conductor turn at a time changes a run), delays (a timer, no
-thread), terminate, and filter array (its condition is evaluated per item)."""
+thread), terminate, and filter array and select (their item inputs are evaluated per item)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from soarflow.expressions import evaluate
 from soarflow.expressions.functions import duration_seconds
 from soarflow.runtime.conditions import holds
 from soarflow.runtime.plan import Plan, PlanNode
@@ -125,14 +126,30 @@ def terminate(
 def filter_array(
     turn: Turn, step: Step, node: PlanNode, inputs: Mapping[str, Any], prefix: str
 ) -> None:
-    items = inputs.get("from")
-    if not isinstance(items, list):
-        raise StepFailed("not_a_list", f"the items are {type(items).__name__}, not a list")
+    items = _list_of(inputs.get("from"))
     where = node.data["inputs"]["where"]
     scope = turn.scope(prefix)
     path = node.path + ".inputs.where"
     kept = [item for item in items if holds(where, {**scope, "item": item}, path)]
     turn.finish(step, "succeeded", output=kept)
+
+
+def select(turn: Turn, step: Step, node: PlanNode, inputs: Mapping[str, Any], prefix: str) -> None:
+    """One object per item: the fields' values evaluated with `item` bound to that item."""
+    items = _list_of(inputs.get("items"))
+    fields = node.data["inputs"]["fields"]
+    if not isinstance(fields, Mapping):
+        raise StepFailed("invalid_fields", "the fields are output names and their values")
+    scope = turn.scope(prefix)
+    path = node.path + ".inputs.fields"
+    selected = [evaluate(fields, {**scope, "item": item}, path=path) for item in items]
+    turn.finish(step, "succeeded", output=selected)
+
+
+def _list_of(items: Any) -> list[Any]:
+    if not isinstance(items, list):
+        raise StepFailed("not_a_list", f"the items are {type(items).__name__}, not a list")
+    return items
 
 
 DIRECTIVES: dict[str, Directive] = {
@@ -142,4 +159,5 @@ DIRECTIVES: dict[str, Directive] = {
     "delay": delay,
     "terminate": terminate,
     "filter_array": filter_array,
+    "select": select,
 }

@@ -1,5 +1,5 @@
-"""The `core` connector's actions: compose, parse JSON, join, select, tables, HTTP request,
-webhook response."""
+"""The `core` connector's actions: compose, parse JSON, join, tables, HTTP request, webhook
+response. (Select, filter array, variables, delay and terminate are runtime directives.)"""
 
 from __future__ import annotations
 
@@ -80,20 +80,6 @@ def join(inputs: Mapping[str, Any], _connection: Mapping[str, Any], _context: Ac
     return str(inputs.get("separator", ",")).join(_text(item) for item in inputs["items"])
 
 
-def select(
-    inputs: Mapping[str, Any], _connection: Mapping[str, Any], _context: ActionContext
-) -> list[dict[str, Any]]:
-    """Each item reshaped: output key -> the item's value at that input key (missing: null)."""
-    mapping: Mapping[str, str] = inputs["fields"]
-    return [
-        {
-            out: item.get(source) if isinstance(item, Mapping) else None
-            for out, source in mapping.items()
-        }
-        for item in inputs["items"]
-    ]
-
-
 def create_table(
     inputs: Mapping[str, Any], _connection: Mapping[str, Any], _context: ActionContext
 ) -> str:
@@ -136,12 +122,19 @@ def http_request(
 ) -> dict[str, Any]:
     """Any HTTP request, through the destination guard; no connection's credentials go along."""
     method = str(inputs.get("method", "GET")).upper()
+    sent = {str(k): str(v) for k, v in (inputs.get("headers") or {}).items()}
+    body = inputs.get("body")
+    # Text goes as it is, as Logic Apps sends it (a form, XML); anything else as JSON.
+    text = body.encode("utf-8") if isinstance(body, str) else None
+    if text is not None and not any(name.lower() == "content-type" for name in sent):
+        sent["Content-Type"] = "text/plain; charset=utf-8"
     request = Request(
         method,
         str(inputs["url"]),
-        {str(k): str(v) for k, v in (inputs.get("headers") or {}).items()},
+        sent,
         {str(k): str(v) for k, v in (inputs.get("query") or {}).items()},
-        inputs.get("body"),
+        None if text is not None else body,
+        text,
     )
     try:
         status, headers, raw = send(context.session, request, ["*"])
