@@ -92,6 +92,13 @@ def test_update_close_and_comment(engine: Engine, incident_id: str) -> None:
         ctx,
     )
     assert (closed["status"], closed["classification"]) == ("closed", "true_positive")
+    assert closed["severity"] == "high", "no severity given: it stays"
+    reclosed = actions.close_incident(
+        {"incident_id": incident_id, "classification": "true_positive", "severity": "low"},
+        {},
+        ctx,
+    )
+    assert (reclosed["status"], reclosed["severity"]) == ("closed", "low")
     comment = actions.add_incident_comment(
         {"incident_id": incident_id, "text": "<b>{{ 7 * 7 }}</b>"}, {}, ctx
     )

@@ -52,6 +52,8 @@ def close_incident(inputs: Inputs, _connection: Inputs, context: ActionContext) 
     changes = {"status": "closed", "classification": inputs["classification"]}
     if inputs.get("comment"):
         changes["classification_comment"] = inputs["comment"]
+    if inputs.get("severity"):
+        changes["severity"] = inputs["severity"]
     return _change(inputs, changes, context)
 
 
