@@ -26,7 +26,7 @@ from tests.connectors.fakes import SHIPPED_CONNECTORS
 
 CORPUS = Path(__file__).parents[2].parent / "shared" / "corpus" / "sentinel-playbooks"
 CLEAN = "Block-AADUser-incident-trigger.json"
-WITH_GAPS = "Incident-Trigger-Entity-Analyzer.json"
+WITH_GAPS = "AS-Incident-Spiderfoot-Scan.json"
 SOARFLOW = Path(sys.executable).parent / "soarflow"
 
 
@@ -78,17 +78,25 @@ def test_a_real_template_imports_as_a_valid_playbook(client: FlaskClient) -> Non
 def test_what_does_not_carry_over_makes_a_draft_that_says_so(client: FlaskClient) -> None:
     status, result = _import(client, (CORPUS / WITH_GAPS).read_bytes(), WITH_GAPS)
     assert status == 201, result
-    assert (result["status"], result["unmapped"]) == ("draft", 4)
+    assert (result["status"], result["unmapped"]) == ("draft", 5)
     report = client.get(f"/api/v1/playbooks/{result['playbook_id']}/import-report").json
     assert report is not None
     unmapped = [f for f in report["findings"] if f["kind"] == "action"]
-    assert [f["node_id"] for f in unmapped] == ["url_analyzer", "user_analyzer"]
-    assert all("AI analysis" in f["message"] for f in unmapped)
+    assert [f["node_id"] for f in unmapped] == ["entities___get_accounts"]
+    assert "the trigger field Entities" in unmapped[0]["message"]
+    dangling = [f for f in report["findings"] if "dangling reference" in f["message"]]
+    assert {f["node_id"] for f in dangling} == {"http__start_scan", "http__scan_status"}
     playbook = client.get(f"/api/v1/playbooks/{result['playbook_id']}").json
     assert playbook is not None
     assert playbook["valid"] is False
     flagged = {problem["node_id"] for problem in playbook["problems"]}
-    assert flagged == {"url_analyzer", "user_analyzer", "compose_url", "compose_user"}
+    assert flagged == {
+        "entities___get_accounts",
+        "for_each__account",
+        "http__start_scan",
+        "http__scan_status",
+        "set_variable__remove_last_comma_from_loop",
+    }
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ from tests.e2e.support import Server, call_api
 
 CORPUS = REPO_ROOT.parent / "shared" / "corpus" / "sentinel-playbooks"
 CLEAN = CORPUS / "Block-AADUser-incident-trigger.json"
-WITH_GAPS = CORPUS / "Incident-Trigger-Entity-Analyzer.json"
+WITH_GAPS = CORPUS / "AS-Incident-Spiderfoot-Scan.json"
 
 
 def test_import_sentinel_templates_and_open_them_in_the_designer(
@@ -37,8 +37,8 @@ def test_import_sentinel_templates_and_open_them_in_the_designer(
     expect(results.nth(0)).to_have_attribute("data-status", "imported")
     expect(results.nth(0)).to_contain_text("Imported: complete and valid")
     expect(results.nth(1)).to_have_attribute("data-status", "draft")
-    expect(results.nth(1)).to_contain_text("4 parts not carried over")
-    expect(results.nth(1)).to_contain_text("Sentinel's AI analysis has no soarflow counterpart")
+    expect(results.nth(1)).to_contain_text("5 parts not carried over")
+    expect(results.nth(1)).to_contain_text("no action has this name (a dangling reference)")
     expect(results.nth(2)).to_have_attribute("data-status", "failed")
     expect(results.nth(2)).to_contain_text("not an ARM template or a Logic Apps workflow")
     screenshot("sentinel-import-results")
@@ -46,12 +46,12 @@ def test_import_sentinel_templates_and_open_them_in_the_designer(
     # The draft opens with its unmapped steps marked as problems on the canvas.
     results.nth(1).get_by_role("link").click()
     expect(page).to_have_url(f"{server.url}/playbooks/" + page.url.rsplit("/", 1)[1])
-    flagged = page.locator('.react-flow__node[data-id="url_analyzer"]')
+    flagged = page.locator('.react-flow__node[data-id="http__start_scan"]')
     expect(flagged).to_have_attribute("data-problems", "1")
     screenshot("sentinel-import-draft-in-designer")
     playbook_id = page.url.rsplit("/", 1)[1]
     report = call_api(server, "GET", f"/api/v1/playbooks/{playbook_id}/import-report")
-    assert report["unmapped"] == 4
+    assert report["unmapped"] == 5
 
     # The complete one opens valid.
     page.go_back()

@@ -13,7 +13,17 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from soarflow.logicapps.wdl import Call, Literal, Node, Unmapped, Writer, split_template
+from soarflow.logicapps.cards import Card, card_request, multi_select_ids, parse_card
+from soarflow.logicapps.wdl import (
+    Call,
+    Literal,
+    Node,
+    Unmapped,
+    Writer,
+    is_expression,
+    literal,
+    split_template,
+)
 from soarflow.playbook.document import Json
 
 # What soarflow calls Sentinel's entity kinds, and the list key of each "Entities - Get" answer.
@@ -28,9 +38,6 @@ ENTITY_KINDS = {
 SENTINEL_APIS = frozenset({"azuresentinel", "microsoftsentinel"})
 # Logic Apps' managed APIs soarflow has no connector for, and what to do instead.
 UNSUPPORTED_APIS = {
-    "keyvault": "Key Vault secrets: keep the secret in a soarflow connection instead",
-    "azurefirewallconnector": "Azure Firewall has no soarflow connector (use the HTTP action)",
-    "sentinelmcp": "Sentinel's AI analysis has no soarflow counterpart",
     "azuremonitorlogs": "Log Analytics queries have no soarflow connector",
 }
 
@@ -47,6 +54,21 @@ class Outputs:
     incident: bool = False
     # HTTP: the response body is under this key of the output (`outputs()` reads the rest).
     body_key: str | None = None
+    # The one part of the answer the soarflow step gives, elsewhere in its output.
+    moved_list: MovedList | None = None
+    # Paths of the answer that hold a text of values joined by commas where the soarflow
+    # step gives the list (an Adaptive Card's multi-select answers): read joined again.
+    joined: frozenset[tuple[str, ...]] = frozenset()
+
+
+@dataclass(frozen=True)
+class MovedList:
+    """A list that a managed connector answers at `answer_path` with its items' nested keys
+    flattened (`properties.itemsKeyValue`), and that the soarflow step outputs under
+    `output_key` with its items as the API gives them (`properties` → `itemsKeyValue`)."""
+
+    answer_path: tuple[str, ...]
+    output_key: str
 
 
 @dataclass(frozen=True)
@@ -54,6 +76,10 @@ class Mapped:
     action: str
     inputs: dict[str, Json]
     connection: str | None = None
+    # What the import report tells about the step (what to set before it runs).
+    notes: tuple[str, ...] = ()
+    # Playbook variables the step reads that the workflow has not: name -> {type, initial}.
+    variables: Mapping[str, Mapping[str, Json]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -137,6 +163,7 @@ def _update_incident(call: ConnectorCall, writer: Writer, _match: re.Match[str])
                     "incident_id": _field(call, writer, "incidentArmId"),
                     "classification": _classification(call, writer),
                     "comment": _field(call, writer, "classification", "ClassificationReasonText"),
+                    "severity": _closing_severity(_field(call, writer, "severity")),
                 }
             ),
         )
@@ -162,21 +189,42 @@ def _update_incident(call: ConnectorCall, writer: Writer, _match: re.Match[str])
     )
 
 
+def _closing_severity(severity: Json) -> Json:
+    """The severity an incident closes with. One chosen at run time counts only when it is
+    a severity: a card's "Don't change" (or any other value) leaves the severity as it is."""
+    if not isinstance(severity, str):
+        return None
+    chosen = _only_expression(severity)
+    if chosen is None:
+        return severity.lower() if severity in _SEVERITIES else None
+    lowered = f"(({chosen}) | string | lower)"
+    known = literal(sorted(name.lower() for name in _SEVERITIES))
+    return "{{ " + f"{lowered} if {lowered} in {known} else none" + " }}"
+
+
+# Sentinel's classifications (the part of "TruePositive - SuspiciousActivity" before the
+# reason), by their words in lower case without spaces: cards spell them "True Positive".
 _CLASSIFICATIONS = {
-    "BenignPositive": "benign_positive",
-    "TruePositive": "true_positive",
-    "FalsePositive": "false_positive",
-    "Undetermined": "undetermined",
+    "benignpositive": "benign_positive",
+    "truepositive": "true_positive",
+    "falsepositive": "false_positive",
+    "undetermined": "undetermined",
 }
 
 
 def _classification(call: ConnectorCall, writer: Writer) -> Json:
     raw = _field(call, writer, "classification", "ClassificationAndReason")
-    if isinstance(raw, str) and "{{" not in raw:
-        return _CLASSIFICATIONS.get(raw.partition(" - ")[0].strip(), "undetermined")
-    if raw is None:
+    if not isinstance(raw, str):
         return "undetermined"
-    raise Unmapped("a classification chosen at run time (soarflow's are a fixed list)")
+    chosen = _only_expression(raw)
+    if chosen is not None:
+        # Chosen at run time: the same lookup, as an expression. A value that names no
+        # classification leaves the lookup undefined, which fails the step and says so.
+        key = f"(({chosen}) | string | split(' - ') | first | replace(' ', '') | lower)"
+        return "{{ " + f"{literal(_CLASSIFICATIONS)}[{key}]" + " }}"
+    if "{{" in raw:
+        raise Unmapped("a classification written as text around a value chosen at run time")
+    return _CLASSIFICATIONS.get(raw.partition(" - ")[0].replace(" ", "").lower(), "undetermined")
 
 
 def _get_incident_of_alert(_call: ConnectorCall, _writer: Writer, _match: re.Match[str]) -> Mapped:
@@ -222,9 +270,17 @@ def _recipients(value: Json) -> Json:
 
 def _inner(text: str) -> str:
     """The expression of a `{{ e }}` value, or the text as a literal."""
+    expression = _only_expression(text)
+    if expression is not None:
+        return expression
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _only_expression(text: str) -> str | None:
+    """The expression of a value that is one `{{ e }}` and nothing else."""
     if text.startswith("{{ ") and text.endswith(" }}") and text.count("{{") == 1:
         return text[3:-3]
-    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    return None
 
 
 APPROVAL_OUTPUTS = Outputs(
@@ -255,10 +311,58 @@ def _approval_mail(call: ConnectorCall, writer: Writer, _match: re.Match[str]) -
     )
 
 
+# Who answers a card posted to a Teams channel or chat: anyone there; a soarflow approval names
+# its approvers, in this playbook variable.
+CARD_APPROVERS = "teams_card_approvers"
+
+
 def _teams_card_and_wait(call: ConnectorCall, writer: Writer, _match: re.Match[str]) -> Mapped:
-    raise Unmapped(
-        "an Adaptive Card that waits for an answer: its questions are the card's own; "
-        "rebuild it as an Ask for approval step with the card's choices as options"
+    """An Adaptive Card that waits for an answer as an approval: its buttons are the options,
+    its choice inputs the questions; the request goes to the Teams connection's channel too."""
+    asked = card_request(_posted_card(call), writer)
+    to = _field(call, writer, "body", "recipient", "to")
+    notes = ["the card's images and layout are not carried over: its texts are the message"]
+    variables: dict[str, Mapping[str, Json]] = {}
+    approvers = _recipients(to)
+    if approvers is None:
+        approvers = "{{ vars." + CARD_APPROVERS + " }}"
+        variables[CARD_APPROVERS] = {"type": "array", "initial": []}
+        notes.append(
+            f"the card went to a Teams channel, where anyone could answer: list who answers "
+            f"(email addresses or soarflow user names) in the playbook variable {CARD_APPROVERS}"
+        )
+    return Mapped(
+        "approvals.ask_for_approval",
+        _without_none(
+            {
+                "title": asked.title or "Approval requested",
+                "message": asked.message,
+                "options": asked.options,
+                "questions": asked.questions or None,
+                "approvers": approvers,
+                "teams": {"connection": call.connection},
+            }
+        ),
+        notes=tuple(notes),
+        variables=variables,
+    )
+
+
+def _posted_card(call: ConnectorCall) -> Card:
+    body = call.body.get("body") if isinstance(call.body, Mapping) else None
+    card = body.get("messageBody") if isinstance(body, Mapping) else None
+    if not isinstance(card, str):
+        raise Unmapped("a card message without its card")
+    return parse_card(card)
+
+
+def _card_outputs(call: ConnectorCall, _match: re.Match[str]) -> Outputs:
+    """Teams answers the button's title as `submitActionId` and the inputs under `data`,
+    several values of one input as one text joined by commas."""
+    multiple = multi_select_ids(_posted_card(call))
+    return Outputs(
+        renamed={"submitActionId": "selected_option", "data": "answers"},
+        joined=frozenset(("data", question_id) for question_id in multiple),
     )
 
 
@@ -296,6 +400,35 @@ def _graph_patch_user(call: ConnectorCall, writer: Writer, match: re.Match[str])
     if isinstance(call.body, Mapping) and call.body.get("accountEnabled") is False:
         return _graph_user("disable_user")(call, writer, match)
     raise Unmapped("changing a user's fields other than disabling it")
+
+
+def _group_members(call: ConnectorCall, writer: Writer, _match: re.Match[str]) -> Mapped:
+    return Mapped(
+        "microsoft_graph.list_group_members",
+        {"group_id": _path_expression(call, writer)},
+        connection=call.connection,
+    )
+
+
+# The watchlist is the path's last value; the subscription, resource group and workspace before
+# it are the soarflow connection's.
+def _watchlist_items(call: ConnectorCall, writer: Writer, _match: re.Match[str]) -> Mapped:
+    return Mapped(
+        "microsoft_sentinel.list_watchlist_items",
+        {"watchlist_alias": _path_expression(call, writer)},
+        connection=call.connection,
+    )
+
+
+def _add_watchlist_item(call: ConnectorCall, writer: Writer, _match: re.Match[str]) -> Mapped:
+    # The managed connector's body is the item's values by column.
+    if not (isinstance(call.body, Mapping) and call.body) and not is_expression(call.body):
+        raise Unmapped("a watchlist item without values")
+    return Mapped(
+        "microsoft_sentinel.add_watchlist_item",
+        {"watchlist_alias": _path_expression(call, writer), "item": writer.value(call.body)},
+        connection=call.connection,
+    )
 
 
 def _confirm_compromised(call: ConnectorCall, writer: Writer, _match: re.Match[str]) -> Mapped:
@@ -375,6 +508,80 @@ def _log_analytics(call: ConnectorCall, writer: Writer, _match: re.Match[str]) -
     )
 
 
+def _key_vault_secret(call: ConnectorCall, writer: Writer, match: re.Match[str]) -> Mapped:
+    """Key Vault's Get secret, or Get secret version: the name (and version) from the path."""
+    inputs = {"name": _path_expression(call, writer, 0)}
+    if match.group(1):
+        inputs["version"] = _path_expression(call, writer, 1)
+    return Mapped("azure_key_vault.get_secret", inputs, connection=call.connection)
+
+
+# Sentinel's entity analyzer: its entity types, and the key of `properties` holding the value.
+_ANALYZED_ENTITIES = {"url": "url", "user": "userId"}
+
+
+def _entity_analysis(call: ConnectorCall, writer: Writer, _match: re.Match[str]) -> Mapped:
+    """Sentinel MCP's entity analyzer, its answer (`classification`, `analysis`...) as it is."""
+    properties = call.body.get("properties") if isinstance(call.body, Mapping) else None
+    if not isinstance(properties, Mapping):
+        raise Unmapped("an entity analysis without the entity's properties")
+    named = [kind for kind, key in _ANALYZED_ENTITIES.items() if key in properties]
+    if len(named) != 1:
+        raise Unmapped("an entity analysis that names neither a url nor a userId (or both)")
+    kind = named[0]
+    key = _ANALYZED_ENTITIES[kind]
+    stated = writer.value(properties.get("entityType"))
+    chosen = _only_expression(stated) if isinstance(stated, str) else None
+    if chosen is not None:
+        # Chosen at run time (a webhook's Type): soarflow's entity types are lower case.
+        entity_type: Json = "{{ (" + chosen + ") | lower }}"
+    elif str(stated).lower() == kind:
+        entity_type = kind
+    else:
+        raise Unmapped(f"an entity analysis of a {stated} entity given a {key}")
+    return Mapped(
+        "microsoft_sentinel_entity_analyzer.analyze_entity",
+        _without_none(
+            {
+                "entity_type": entity_type,
+                "entity": writer.value(properties[key]),
+                "look_back_days": _field(call, writer, "lookBackDays"),
+                # Left out, the connection's workspace.
+                "workspace_id": _field(call, writer, "workspaceId"),
+            }
+        ),
+        connection=call.connection,
+    )
+
+
+def _firewall(call: ConnectorCall, writer: Writer, match: re.Match[str]) -> Mapped:
+    """Azure Firewall's ARM calls on one firewall: its resource group and name are the path's
+    last two values; the subscription before them is the soarflow connection's."""
+    inputs = {
+        "resource_group": _path_expression(call, writer, -2),
+        "firewall_name": _path_expression(call, writer, -1),
+    }
+    method = call.method.lower()
+    if method == "get":
+        return Mapped("azure_firewall.get_firewall", inputs, connection=call.connection)
+    if method == "patch":
+        tags = _field(call, writer, "tags")
+        if tags is None or set(call.body) != {"tags"}:
+            raise Unmapped("changing an Azure Firewall's fields other than its tags")
+        inputs["tags"] = tags
+        return Mapped("azure_firewall.update_tags", inputs, connection=call.connection)
+    fields = {name: _field(call, writer, name) for name in ("location", "properties", "tags")}
+    return Mapped(
+        "azure_firewall.create_or_update_firewall",
+        inputs | _without_none(fields),
+        connection=call.connection,
+    )
+
+
+def _firewalls(call: ConnectorCall, _writer: Writer, _match: re.Match[str]) -> Mapped:
+    return Mapped("azure_firewall.list_firewalls", {}, connection=call.connection)
+
+
 def _jira(call: ConnectorCall, writer: Writer, _match: re.Match[str]) -> Mapped:
     return Mapped(
         "jira.create_issue",
@@ -400,6 +607,23 @@ def _issue_type(value: Any) -> str | None:
 
 
 INCIDENT = Outputs(incident=True)
+# Sentinel's managed connector answers a watchlist's items under `properties.watchlistItems`
+# (the API, and soarflow's action, under `value`).
+WATCHLIST_ITEMS = Outputs(moved_list=MovedList(("properties", "watchlistItems"), "value"))
+# The Key Vault connector's fields of a secret, by the names soarflow's action gives them.
+KEY_VAULT_SECRET = Outputs(
+    renamed={
+        "value": "value",
+        "name": "name",
+        "version": "version",
+        "contentType": "content_type",
+        "isEnabled": "enabled",
+        "createdTime": "created",
+        "lastUpdatedTime": "updated",
+        "validityStartTime": "not_before",
+        "validityEndTime": "expires",
+    }
+)
 # Defender's answer holds its devices under `value`; soarflow's action under `machines`.
 MACHINES = Outputs(renamed={"value": "machines"})
 PLAIN = Outputs()
@@ -420,24 +644,30 @@ class Operation:
     # Matched against the path with each `@{...}` part replaced by X.
     pattern: str
     mapper: Mapper
-    # How references to the call's answer read the soarflow step's output; by the match.
-    outputs: Callable[[re.Match[str]], Outputs] = lambda _match: PLAIN
+    # How references to the call's answer read the soarflow step's output; by the call and
+    # the match.
+    outputs: Callable[[ConnectorCall, re.Match[str]], Outputs] = lambda _call, _match: PLAIN
 
 
 def _one(
     apis: str, method: str, pattern: str, mapper: Mapper, outputs: Outputs = PLAIN
 ) -> Operation:
-    return Operation(frozenset(apis.split()), method, pattern, mapper, lambda _match: outputs)
+    return Operation(
+        frozenset(apis.split()), method, pattern, mapper, lambda _call, _match: outputs
+    )
 
 
 SENTINEL = " ".join(sorted(SENTINEL_APIS))
+# Azure Firewall's ARM API, called through a custom connector; one firewall's path.
+FIREWALL_APIS = "azurefirewallconnector"
+FIREWALL = r"/subscriptions/[^/]+/resourceGroups/X/providers/Microsoft\.Network/azureFirewalls/X"
 OPERATIONS: Sequence[Operation] = (
     Operation(
         SENTINEL_APIS,
         "post",
         r"/entities/(account|ip|host|url|filehash|dns)",
         _entities,
-        lambda match: ENTITIES[match.group(1)],
+        lambda _call, match: ENTITIES[match.group(1)],
     ),
     _one(SENTINEL, "post", r"/Incidents/Comment", _comment),
     _one(SENTINEL, "put", r"/Incidents", _update_incident, INCIDENT),
@@ -448,22 +678,57 @@ OPERATIONS: Sequence[Operation] = (
         _get_incident_of_alert,
         INCIDENT,
     ),
+    _one(
+        SENTINEL,
+        "get",
+        r"/Watchlists/subscriptions/X/resourceGroups/X/workspaces/X/watchlists/X/watchlistItems",
+        _watchlist_items,
+        WATCHLIST_ITEMS,
+    ),
+    _one(
+        SENTINEL,
+        "put",
+        r"/Watchlists/subscriptions/X/resourceGroups/X/workspaces/X/watchlists/X/watchlistItem",
+        _add_watchlist_item,
+    ),
     _one("virustotal", "get", r"/api/v3/ip_addresses/X", _virustotal("get_ip_report", "ip")),
     _one("virustotal", "get", r"/api/v3/files/X", _virustotal("get_file_report", "hash")),
     _one("virustotal", "get", r"/api/v3/domains/X", _virustotal("get_domain_report", "domain")),
     _one("office365", "post", r"/v2/Mail", _mail),
     _one("office365", "", r"/approvalmail/\$subscriptions", _approval_mail, APPROVAL_OUTPUTS),
-    _one("teams", "", r"/flowbot/actions/flowcontinuation/.*", _teams_card_and_wait),
+    Operation(
+        frozenset({"teams"}),
+        "",
+        r"/flowbot/actions/flowcontinuation/.*",
+        _teams_card_and_wait,
+        _card_outputs,
+    ),
     _one("teams", "post", r"/beta/teams/conversation/message/poster/X/location/X", _teams_message),
     _one("slack", "post", r"/chat\.postMessage", _slack),
     _one("azuread", "get", r"/v1\.0/users/X", _graph_user("get_user")),
     _one("azuread", "patch", r"/v1\.0/users/X", _graph_patch_user),
+    _one("azuread", "get", r"/v1\.0/groups/X/members", _group_members),
     _one("azureadip", "post", r"/beta/riskyUsers/confirmCompromised", _confirm_compromised),
     _one("wdatp", "get", r"/api/machines", _machines, MACHINES),
     _one("wdatp", "post", r"/api/machines/X/isolate", _isolate),
     _one("service-now servicenow", "post", r"/api/now/v2/table/X", _servicenow),
     _one("jira", "post", r"/issue", _jira),
     _one("azureloganalyticsdatacollector", "post", r"/api/logs", _log_analytics),
+    _one(
+        FIREWALL_APIS,
+        "get",
+        r"/subscriptions/[^/]+/providers/Microsoft\.Network/azureFirewalls",
+        _firewalls,
+    ),
+    *(_one(FIREWALL_APIS, method, FIREWALL, _firewall) for method in ("get", "put", "patch")),
+    _one("sentinelmcp", "post", r"/aiprimitives/analysis", _entity_analysis),
+    _one(
+        "keyvault",
+        "get",
+        r"/secrets/X(/versions/X)?/value",
+        _key_vault_secret,
+        KEY_VAULT_SECRET,
+    ),
 )
 
 
@@ -510,7 +775,7 @@ def outputs_of(call: ConnectorCall) -> Outputs:
         operation, match = _operation(call)
     except Unmapped:
         return PLAIN
-    return operation.outputs(match)
+    return operation.outputs(call, match)
 
 
 def map_call(call: ConnectorCall, writer: Writer) -> Mapped:

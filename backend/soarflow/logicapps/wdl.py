@@ -366,7 +366,11 @@ class Writer:
 
     def text(self, template: str) -> Any:
         """A workflow JSON string as a playbook value: a literal, `{{ e }}` or a text."""
-        parts = split_template(deployed(template))
+        return self.parts(split_template(deployed(template)))
+
+    def parts(self, parts: Sequence[str | Node]) -> Any:
+        """A text's literal parts and expressions (as split_template gives them) as a
+        playbook value: a literal, `{{ e }}` or a text."""
         if len(parts) == 1 and not isinstance(parts[0], str):
             return "{{ " + self.expression(parts[0]) + " }}"
         out = ""

@@ -46,6 +46,8 @@ VARIABLE_TYPES = {
     "array": "array",
     "object": "object",
 }
+# Template and workflow parameters name two types their own way (ARM's and WDL's `int`, `bool`).
+PARAMETER_TYPES = {**VARIABLE_TYPES, "int": "integer", "bool": "boolean"}
 
 
 @dataclass(frozen=True)
@@ -263,6 +265,9 @@ class Known:
     outputs: operations.Outputs = field(default_factory=operations.Outputs)
     # Foreach only: its items are entities (their keys read in snake_case).
     entity_items: bool = False
+    # Foreach only: its items are a managed connector's flattened ones, whose
+    # `properties.itemsKeyValue` is soarflow's `properties.itemsKeyValue` path.
+    dotted_items: bool = False
     loop: bool = False
     mapped: bool = True
 
@@ -351,13 +356,32 @@ class Importer:
             if keys:
                 raise Unmapped(f"the output {keys[0]} of {name}")
             return f"{step}.output"
+        if outputs.moved_list is not None:
+            return self._moved_list_output(name, step, outputs.moved_list, keys)
+        joined = tuple(keys) in outputs.joined
         if keys and isinstance(keys[0], str) and keys[0] in outputs.dropped:
             keys = keys[1:]
         elif keys and isinstance(keys[0], str) and keys[0] in outputs.renamed:
             keys = [outputs.renamed[keys[0]], *keys[1:]]
         elif keys and outputs.renamed:
             raise Unmapped(f"the field {keys[0]} of {name}'s answer")
+        if joined:
+            return f"({step}.output{_path_text(keys)} | join(','))"
         return f"{step}.output" + _path_text(keys)
+
+    def _moved_list_output(
+        self, name: str, step: str, moved: operations.MovedList, keys: list[Any]
+    ) -> str:
+        """A reference into the one list of the call's answer that the step outputs."""
+        length = len(moved.answer_path)
+        if tuple(keys[:length]) != moved.answer_path:
+            shown = ".".join(str(key) for key in keys) or "whole answer"
+            wanted = ".".join(moved.answer_path)
+            raise Unmapped(f"the {shown} of {name}'s answer (soarflow's step gives its {wanted})")
+        rest = keys[length:]
+        if rest[:1] and isinstance(rest[0], int):
+            rest = [rest[0], *_undotted(rest[1:])]
+        return f"{step}.output.{moved.output_key}" + _path_text(rest)
 
     def _incident_output(self, known: Known, keys: list[Any]) -> str:
         for length in range(len(keys), 0, -1):
@@ -399,7 +423,11 @@ class Importer:
 
     def _item_keys(self, owner: str, keys: list[Any]) -> list[Any]:
         known = self.known.get(owner)
-        return _entity_path(keys) if known is not None and known.entity_items else keys
+        if known is not None and known.entity_items:
+            return _entity_path(keys)
+        if known is not None and known.dotted_items:
+            return _undotted(keys)
+        return keys
 
     def variable(self, name: str, path: Sequence[Any]) -> str:
         declared = self._variable_id(name)
@@ -421,7 +449,7 @@ class Importer:
         declared = _variable_name(f"param_{name}")
         if declared not in self.variables:
             spec = self.parameters.get(name) or {}
-            kind = VARIABLE_TYPES.get(str(spec.get("type", "string")).lower(), "string")
+            kind = PARAMETER_TYPES.get(str(spec.get("type", "string")).lower(), "string")
             default = spec.get("defaultValue")
             variable: dict[str, Any] = {"type": kind, "_original": f"parameter {name}"}
             if default is not None and not (isinstance(default, str) and default.startswith("[")):
@@ -645,13 +673,14 @@ def _unmapped_id(kind: str, inputs: Any) -> str:
 
 def _entity_path(keys: Sequence[Any]) -> list[Any]:
     """A Sentinel entity's keys as soarflow's flat entities have them: without the ARM
-    `properties` envelope, in snake_case (`UPNSuffix` is `upn_suffix`)."""
+    `properties` envelope, in snake_case (`UPNSuffix` is `upn_suffix`), the entity's `Type`
+    (as Sentinel's entity lists and alerts name it) being its `kind`."""
     out: list[Any] = []
     for index, key in enumerate(keys):
         if isinstance(key, str):
             if key == "properties" and index in (0, 1):
                 continue
-            out.append(snake_case(key))
+            out.append("kind" if key == "Type" and not out else snake_case(key))
         else:
             out.append(key)
     return out
@@ -866,6 +895,7 @@ def _foreach(importer: Importer, site: Site) -> None:
     known = importer.known[site.name]
     known.loop = True
     known.entity_items = _are_entities(importer, items)
+    known.dotted_items = _has_dotted_items(importer, items)
     node: dict[str, Any] = {
         **site.base,
         "kind": "foreach",
@@ -890,21 +920,52 @@ def _are_entities(importer: Importer, items: Any) -> bool:
     """Whether a loop goes over entities: an entity step's list or the trigger's entities."""
     if not is_expression(items):
         return False
+    source = _body_source(importer, items)
+    if source is not None:
+        return source[0].outputs.entity_list
+    text = str(items)
+    return "relatedEntities" in text or "['Entities']" in text
+
+
+def _has_dotted_items(importer: Importer, items: Any) -> bool:
+    """Whether a loop goes over the list a managed connector answers with flattened items."""
+    source = _body_source(importer, items)
+    if source is None:
+        return False
+    known, keys = source
+    moved = known.outputs.moved_list
+    return moved is not None and tuple(keys) == moved.answer_path
+
+
+def _body_source(importer: Importer, items: Any) -> tuple[Known, list[Any]] | None:
+    """The action whose answer a loop's items are read from (`body('X')?['a']?['b']`), and
+    the keys read; None for items of any other kind."""
+    if not is_expression(items):
+        return None
     try:
         node = parse(str(items)[1:])
     except Unmapped:
-        return False
+        return None
+    keys: list[Any] = []
     while isinstance(node, Access):
+        keys.insert(0, node.key.value if isinstance(node.key, Literal) else None)
         node = node.target
-    if isinstance(node, Call) and node.name == "body" and node.args:
-        arg = node.args[0]
-        if isinstance(arg, Literal):
-            known = importer.known.get(str(arg.value)) or importer.known.get(
-                importer.by_folded.get(str(arg.value).lower(), "")
-            )
-            return known is not None and known.outputs.entity_list
-    text = str(items)
-    return "relatedEntities" in text or "['Entities']" in text
+    if not (isinstance(node, Call) and node.name == "body" and node.args):
+        return None
+    arg = node.args[0]
+    if not isinstance(arg, Literal):
+        return None
+    name = str(arg.value)
+    known = importer.known.get(name) or importer.known.get(importer.by_folded.get(name.lower(), ""))
+    return None if known is None else (known, keys)
+
+
+def _undotted(keys: list[Any]) -> list[Any]:
+    """A flattened item's first key as the path it stands for (`properties.itemsKeyValue`);
+    the keys below it are the item's own, whose names may hold dots."""
+    if keys and isinstance(keys[0], str) and "." in keys[0]:
+        return [*keys[0].split("."), *keys[1:]]
+    return keys
 
 
 def _until(importer: Importer, site: Site) -> None:
@@ -1003,7 +1064,14 @@ def _select(
     entities = _source_loop(importer, inputs.get("from"))
     select = inputs.get("select")
     if isinstance(select, Mapping):
-        fields = {key: _item_field(value, entities) for key, value in select.items()}
+        importer.item_override.append(entities)
+        try:
+            fields = {
+                key: _selected(importer, value, entities, f"{importer.where}.inputs.select.{key}")
+                for key, value in select.items()
+            }
+        finally:
+            importer.item_override.pop()
         return {
             "kind": "action",
             "action": "core.select",
@@ -1014,20 +1082,41 @@ def _select(
     return {"kind": "action", "action": "core.compose", "inputs": {"value": value}}
 
 
+def _selected(importer: Importer, value: Any, entities: bool, where: str) -> Any:
+    """A Select field, evaluated for each item. The item's own field is null where the item
+    lacks it, as `item()?['Name']` is in Logic Apps; other values are written as they are."""
+    path = _item_path(value, entities)
+    if path:
+        return "{{ item" + _path_text(path) + " | default(none) }}"
+    return importer.value(value, where)
+
+
 def _item_field(value: Any, entities: bool) -> str:
-    """The item field a Select takes, from `@item()?['Name']`; soarflow's Select and Table
-    take fields, not expressions."""
-    if is_expression(value):
-        node = parse(str(value)[1:])
-        keys: list[Any] = []
-        while isinstance(node, Access) and isinstance(node.key, Literal):
-            keys.insert(0, node.key.value)
-            node = node.target
-        if isinstance(node, Call) and node.name == "item" and not node.args:
-            path = _entity_path(keys) if entities else keys
-            if len(path) == 1 and isinstance(path[0], str):
-                return path[0]
+    """The item field a Select of single values or a Table column takes, from
+    `@item()?['Name']`: soarflow's Table takes field names, not expressions."""
+    path = _item_path(value, entities)
+    if path is not None and len(path) == 1 and isinstance(path[0], str):
+        return path[0]
     raise Unmapped(f"a field computed by an expression ({str(value)[:80]})")
+
+
+def _item_path(value: Any, entities: bool) -> list[Any] | None:
+    """The keys of `@item()?['a']?['b']` as soarflow's item has them; None for other values
+    (a text with `@{...}` parts, or one the value writer reports as not an expression)."""
+    text = str(value)
+    if not is_expression(text) or text.startswith("@{"):
+        return None
+    try:
+        node = parse(text[1:])
+    except WdlSyntaxError:
+        return None
+    keys: list[Any] = []
+    while isinstance(node, Access) and isinstance(node.key, Literal):
+        keys.insert(0, node.key.value)
+        node = node.target
+    if isinstance(node, Call) and node.name == "item" and not node.args:
+        return _entity_path(keys) if entities else keys
+    return None
 
 
 def _inner_of(value: Any) -> str:
@@ -1103,6 +1192,41 @@ def _http(importer: Importer, name: str, inputs: Any, action: Mapping[str, Any])
     return {"kind": "action", "action": "core.http_request", "inputs": values}
 
 
+def _workflow_call(
+    importer: Importer, name: str, inputs: Any, action: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Another Logic App called through its Request trigger: Run a playbook, which finds the
+    playbook by the workflow's name and does not wait for it."""
+    workflow_id = ((inputs.get("host") or {}).get("workflow") or {}).get("id")
+    if not isinstance(workflow_id, str) or not workflow_id:
+        raise Unmapped("a workflow call without the called workflow's id")
+    where = f"{importer.where}.inputs"
+    values: dict[str, Any] = {
+        "playbook": importer.value(_called_workflow(workflow_id), f"{where}.host.workflow.id")
+    }
+    if "body" in inputs:
+        values["body"] = importer.value(inputs["body"], f"{where}.body")
+    if inputs.get("headers"):
+        importer.found("note", f"{name}: its headers are not passed on to the called playbook")
+    importer.found(
+        "note",
+        f"{name}: starts the playbook of the called workflow's name (import it into the same "
+        "workspace and enable it) and goes on without waiting for it, where Logic Apps waits "
+        "for the called workflow's Response",
+    )
+    return {"kind": "action", "action": "soarflow.run_playbook", "inputs": values}
+
+
+def _called_workflow(workflow_id: str) -> str:
+    """The workflow text naming the called workflow: the last segment of its resource id as the
+    template deploys it (`.../workflows/@{parameters('Name')}` gives `@{parameters('Name')}`)."""
+    text = deployed(workflow_id)
+    at = text.lower().rfind("/workflows/")
+    if at < 0:
+        raise Unmapped(f"a workflow id without /workflows/<name> ({workflow_id[:80]})")
+    return text[at + len("/workflows/") :]
+
+
 def _response(
     importer: Importer, name: str, inputs: Any, action: Mapping[str, Any]
 ) -> dict[str, Any]:
@@ -1159,6 +1283,10 @@ def _api_connection(
     importer: Importer, name: str, inputs: Any, action: Mapping[str, Any]
 ) -> dict[str, Any]:
     mapped = operations.map_call(importer._connector_call(inputs), importer.writer())
+    for variable, spec in mapped.variables.items():
+        importer.variables.setdefault(variable, {**spec, "_original": f"read by {name}"})
+    for note in mapped.notes:
+        importer.found("note", f"{name}: {note}")
     node: dict[str, Any] = {"kind": "action", "action": mapped.action, "inputs": mapped.inputs}
     if mapped.connection is not None and not mapped.action.startswith("approvals."):
         node["connection"] = mapped.connection
@@ -1189,6 +1317,7 @@ STEPS: dict[str, Callable[[Importer, str, Any, Mapping[str, Any]], dict[str, Any
     "Table": _table,
     "Http": _http,
     "Response": _response,
+    "Workflow": _workflow_call,
     "Terminate": _terminate,
     "Wait": _wait,
     "ApiConnection": _api_connection,
