@@ -6,21 +6,25 @@ import copy
 import email
 import email.policy
 import ipaddress
+import shutil
 import socket
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import Envelope, Session
+from click.testing import CliRunner
 from flask import Flask
 from werkzeug.serving import make_server
 
+from soarflow.cli import main
 from soarflow.config import REPO_ROOT
 from soarflow.connectors import ConnectorRegistry
 from soarflow.connectors.http import Outcome, TokenCache, call_action
@@ -92,6 +96,14 @@ def shipped_manifest(connector_id: str, fake_url: str) -> dict[str, Any]:
     connection["base_url"] = fake_url + urlsplit(connection["base_url"]).path
     connection["allowed_hosts"] = [urlsplit(fake_url).hostname]
     return manifest
+
+
+def checked_by_cli(connector_id: str, folder: Path) -> str:
+    """What `soarflow connectors check` says of a copy of a shipped connector, which it passes."""
+    shutil.copytree(SHIPPED_CONNECTORS / connector_id, folder / connector_id)
+    checked = CliRunner().invoke(main, ["connectors", "check", str(folder)])
+    assert checked.exit_code == 0, checked.output
+    return checked.output
 
 
 def manifest_action(manifest: Mapping[str, Any], action_id: str) -> dict[str, Any]:

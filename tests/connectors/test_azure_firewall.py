@@ -6,22 +6,20 @@ schema field for field, the asynchronous answers, and ARM's errors."""
 from __future__ import annotations
 
 import copy
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 from flask import Flask, Response, jsonify, request
 from jsonschema import Draft202012Validator
 
-from soarflow.cli import main
 from soarflow.connectors import ConnectorRegistry
 from soarflow.connectors.http import ActionFailed, Outcome, call_action
 from soarflow.connectors.retry import RetryPolicy
 from tests.connectors.fakes import (
     SHIPPED_CONNECTORS,
+    checked_by_cli,
     local_session,
     manifest_action,
     missing_fields,
@@ -376,10 +374,7 @@ def test_the_shipped_manifest_talks_to_azure_only(
     }
     for action in manifest["actions"]:
         assert action["request"]["query"] == {"api-version": API_VERSION}
-    shutil.copytree(SHIPPED_CONNECTORS / "azure_firewall", tmp_path / "azure_firewall")
-    checked = CliRunner().invoke(main, ["connectors", "check", str(tmp_path)])
-    assert checked.exit_code == 0, checked.output
-    assert "ok  azure_firewall 1.0.0: 4 actions" in checked.output
+    assert "ok  azure_firewall 1.0.0: 4 actions" in checked_by_cli("azure_firewall", tmp_path)
 
 
 @pytest.mark.parametrize(

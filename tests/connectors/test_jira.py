@@ -5,23 +5,21 @@ Jira's errors."""
 
 from __future__ import annotations
 
-import shutil
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 from flask import Flask, Response, jsonify, request
 from jsonschema import Draft202012Validator
 
-from soarflow.cli import main
 from soarflow.connectors import ConnectorRegistry
 from soarflow.connectors.http import ActionFailed, Outcome, call_action
 from soarflow.connectors.retry import RetryPolicy
 from tests.connectors.fakes import (
     SHIPPED_CONNECTORS,
+    checked_by_cli,
     fail_on_wait,
     local_session,
     manifest_action,
@@ -296,10 +294,7 @@ def test_the_shipped_manifest_sends_credentials_to_atlassian_only(
         "get_transitions": ("read", True),
         "transition_issue": ("write", False),
     }
-    shutil.copytree(SHIPPED_CONNECTORS / "jira", tmp_path / "jira")
-    checked = CliRunner().invoke(main, ["connectors", "check", str(tmp_path)])
-    assert checked.exit_code == 0, checked.output
-    assert "ok  jira 1.0.0: 4 actions" in checked.output
+    assert "ok  jira 1.0.0: 4 actions" in checked_by_cli("jira", tmp_path)
 
 
 @pytest.mark.parametrize("site", ["acme", "acme-security", "a1"])

@@ -8,7 +8,6 @@ from __future__ import annotations
 import copy
 import ipaddress
 import re
-import shutil
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -18,11 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 from flask import Flask, Response, jsonify, request
 from jsonschema import Draft202012Validator
 
-from soarflow.cli import main
 from soarflow.connectors import ConnectorRegistry
 from soarflow.connectors.http import (
     ActionFailed,
@@ -36,6 +33,7 @@ from soarflow.connectors.retry import RetryPolicy
 from soarflow.playbook import validate
 from tests.connectors.fakes import (
     SHIPPED_CONNECTORS,
+    checked_by_cli,
     local_session,
     manifest_action,
     missing_fields,
@@ -445,10 +443,9 @@ def test_the_shipped_manifest_sends_the_secret_to_microsoft_only(
         "run_antivirus_scan": ("write", False),
     }
     # Checked alone, so that another connector's problem cannot hide or fake this one's.
-    shutil.copytree(SHIPPED_CONNECTORS / "microsoft_defender", tmp_path / "microsoft_defender")
-    checked = CliRunner().invoke(main, ["connectors", "check", str(tmp_path)])
-    assert checked.exit_code == 0, checked.output
-    assert "ok  microsoft_defender 1.0.0: 6 actions" in checked.output
+    assert "ok  microsoft_defender 1.0.0: 6 actions" in checked_by_cli(
+        "microsoft_defender", tmp_path
+    )
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import copy
 import itertools
-import shutil
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -16,17 +15,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 from flask import Flask, Response, jsonify, request
 from jsonschema import Draft202012Validator
 
-from soarflow.cli import main
 from soarflow.connectors import ConnectorRegistry
 from soarflow.connectors.http import ActionFailed, Outcome, TokenCache, call_action
 from soarflow.connectors.retry import RetryPolicy
 from soarflow.playbook import validate
 from tests.connectors.fakes import (
     SHIPPED_CONNECTORS,
+    checked_by_cli,
     local_session,
     manifest_action,
     missing_fields,
@@ -555,10 +553,7 @@ def test_the_shipped_manifest_sends_the_secret_to_microsoft_only(
         "list_group_members": ("read", True),
     }
     # Checked alone, so that another connector's problem cannot hide or fake this one's.
-    shutil.copytree(SHIPPED_CONNECTORS / "microsoft_graph", tmp_path / "microsoft_graph")
-    checked = CliRunner().invoke(main, ["connectors", "check", str(tmp_path)])
-    assert checked.exit_code == 0, checked.output
-    assert "ok  microsoft_graph 1.0.0: 7 actions" in checked.output
+    assert "ok  microsoft_graph 1.0.0: 7 actions" in checked_by_cli("microsoft_graph", tmp_path)
 
 
 @pytest.mark.parametrize(

@@ -5,23 +5,21 @@ input cannot add to it), the outputs read from PAN-OS's XML answers, and its err
 from __future__ import annotations
 
 import ipaddress
-import shutil
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 from flask import Flask, Response, request
 from jsonschema import Draft202012Validator
 
-from soarflow.cli import main
 from soarflow.connectors import ConnectorRegistry
 from soarflow.connectors.http import ActionFailed, Outcome, allowed_hosts, call_action
 from soarflow.connectors.retry import RetryPolicy
 from tests.connectors.fakes import (
     SHIPPED_CONNECTORS,
+    checked_by_cli,
     local_session,
     manifest_action,
     missing_fields,
@@ -197,10 +195,7 @@ def test_the_shipped_manifest(registry: ConnectorRegistry, tmp_path: Path) -> No
         "block_ip": ("write", True),
         "unblock_ip": ("write", True),
     }
-    shutil.copytree(SHIPPED_CONNECTORS / "paloalto_panos", tmp_path / "paloalto_panos")
-    checked = CliRunner().invoke(main, ["connectors", "check", str(tmp_path)])
-    assert checked.exit_code == 0, checked.output
-    assert "ok  paloalto_panos 1.0.0: 2 actions" in checked.output
+    assert "ok  paloalto_panos 1.0.0: 2 actions" in checked_by_cli("paloalto_panos", tmp_path)
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,6 @@ for field, ServiceNow's errors, and an instance name that cannot send the passwo
 
 from __future__ import annotations
 
-import shutil
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -13,11 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 from flask import Flask, Response, jsonify, request
 from jsonschema import Draft202012Validator
 
-from soarflow.cli import main
 from soarflow.connectors import ConnectorRegistry
 from soarflow.connectors.http import (
     ActionFailed,
@@ -30,6 +27,7 @@ from soarflow.connectors.http import (
 from soarflow.connectors.retry import RetryPolicy
 from tests.connectors.fakes import (
     SHIPPED_CONNECTORS,
+    checked_by_cli,
     local_session,
     manifest_action,
     missing_fields,
@@ -354,10 +352,7 @@ def test_the_shipped_manifest_talks_to_the_instance_only(
         "get_incident": ("read", True),
         "find_incident_by_number": ("read", True),
     }
-    shutil.copytree(SHIPPED_CONNECTORS / "servicenow", tmp_path / "servicenow")
-    checked = CliRunner().invoke(main, ["connectors", "check", str(tmp_path)])
-    assert checked.exit_code == 0, checked.output
-    assert "ok  servicenow 1.0.0: 4 actions" in checked.output
+    assert "ok  servicenow 1.0.0: 4 actions" in checked_by_cli("servicenow", tmp_path)
 
 
 @pytest.mark.parametrize(
