@@ -90,6 +90,9 @@ def test_what_does_not_carry_over_makes_a_draft_that_says_so(client: FlaskClient
     assert playbook is not None
     assert playbook["valid"] is False
     flagged = {problem["node_id"] for problem in playbook["problems"]}
+    [start_scan] = [p for p in playbook["problems"] if p["node_id"] == "http__start_scan"]
+    assert start_scan["message"].startswith("not carried over from the imported workflow")
+    assert "Get_Secret_-_Password" in start_scan["details"]["expression"]
     assert flagged == {
         "entities___get_accounts",
         "for_each__account",

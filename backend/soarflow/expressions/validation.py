@@ -11,6 +11,7 @@ from soarflow.expressions.references import Reference, references
 from soarflow.playbook.checks import ValidationContext
 from soarflow.playbook.document import (
     MAX_EXPRESSION_LENGTH,
+    UNMAPPED_PREFIX,
     Code,
     JsonPath,
     Problem,
@@ -39,6 +40,16 @@ def check_expressions(ctx: ValidationContext) -> Iterator[Problem]:
                 continue
             for parts, text in iter_strings(node.data[field], ("nodes", node.index, field)):
                 if not is_expression_text(text) or len(text) > MAX_EXPRESSION_LENGTH:
+                    continue
+                if text.startswith(UNMAPPED_PREFIX):
+                    yield Problem(
+                        Code.BAD_EXPRESSION,
+                        "not carried over from the imported workflow: write it as a soarflow "
+                        "expression (the import report says why)",
+                        node.id,
+                        json_path(parts),
+                        {"expression": text[:200]},
+                    )
                     continue
                 analysed = _analyse(text)
                 if isinstance(analysed, ExpressionSyntaxError):

@@ -26,7 +26,7 @@ from soarflow.logicapps.wdl import (
     literal,
     parse,
 )
-from soarflow.playbook.document import FORMAT, branch_name
+from soarflow.playbook.document import FORMAT, UNMAPPED_PREFIX, branch_name
 
 MAX_NESTING = 40
 RUN_AFTER = {
@@ -481,7 +481,7 @@ class Importer:
                 self.found("expression", f"{raw[:200]}: not a valid expression ({why})", where)
             except Unmapped as why:
                 self.found("expression", f"{raw[:200]}: {why}", where)
-            return "{{ unmapped(" + literal(raw[:500]) + ") }}"
+            return UNMAPPED_PREFIX + literal(raw[:500]) + ") }}"
         if isinstance(raw, list):
             return [self.value(item, f"{where}[{index}]") for index, item in enumerate(raw)]
         if isinstance(raw, Mapping):
@@ -870,7 +870,7 @@ def _guarded_condition(importer: Importer, action: Mapping[str, Any], where: str
         return condition(importer, action.get("expression"), f"{where}.expression")
     except Unmapped as why:
         importer.found("expression", f"the condition: {why}", f"{where}.expression")
-        return {"all": [{"left": "{{ unmapped('condition') }}", "op": "is_true"}]}
+        return {"all": [{"left": UNMAPPED_PREFIX + "'condition') }}", "op": "is_true"}]}
 
 
 def _switch(importer: Importer, site: Site) -> None:

@@ -9,6 +9,9 @@ from enum import StrEnum
 from typing import Any
 
 FORMAT = "soarflow.playbook/v1"
+# What an imported draft could not carry over stays in it as `{{ unmapped('<the original>') }}`;
+# the validator reports each such expression as not carried over.
+UNMAPPED_PREFIX = "{{ unmapped("
 
 CONTAINER_BRANCHES: dict[str, tuple[str, ...]] = {
     "condition": ("true", "false"),
