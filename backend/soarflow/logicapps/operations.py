@@ -20,8 +20,10 @@ from soarflow.logicapps.wdl import (
     Node,
     Unmapped,
     Writer,
+    as_expression,
     is_expression,
     literal,
+    only_expression,
     split_template,
 )
 from soarflow.playbook.document import Json
@@ -194,7 +196,7 @@ def _closing_severity(severity: Json) -> Json:
     a severity: a card's "Don't change" (or any other value) leaves the severity as it is."""
     if not isinstance(severity, str):
         return None
-    chosen = _only_expression(severity)
+    chosen = only_expression(severity)
     if chosen is None:
         return severity.lower() if severity in _SEVERITIES else None
     lowered = f"(({chosen}) | string | lower)"
@@ -216,7 +218,7 @@ def _classification(call: ConnectorCall, writer: Writer) -> Json:
     raw = _field(call, writer, "classification", "ClassificationAndReason")
     if not isinstance(raw, str):
         return "undetermined"
-    chosen = _only_expression(raw)
+    chosen = only_expression(raw)
     if chosen is not None:
         # Chosen at run time: the same lookup, as an expression. A value that names no
         # classification leaves the lookup undefined, which fails the step and says so.
@@ -262,25 +264,11 @@ def _recipients(value: Json) -> Json:
     if value is None:
         return None
     if isinstance(value, str) and "{{" in value:
-        return "{{ " + _inner(value) + " | string | split(';') | map('trim') | select | list }}"
+        split = " | string | split(';') | map('trim') | select | list }}"
+        return "{{ " + as_expression(value) + split
     if isinstance(value, str):
         return [part.strip() for part in value.split(";") if part.strip()]
     return value
-
-
-def _inner(text: str) -> str:
-    """The expression of a `{{ e }}` value, or the text as a literal."""
-    expression = _only_expression(text)
-    if expression is not None:
-        return expression
-    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
-
-
-def _only_expression(text: str) -> str | None:
-    """The expression of a value that is one `{{ e }}` and nothing else."""
-    if text.startswith("{{ ") and text.endswith(" }}") and text.count("{{") == 1:
-        return text[3:-3]
-    return None
 
 
 APPROVAL_OUTPUTS = Outputs(
@@ -531,7 +519,7 @@ def _entity_analysis(call: ConnectorCall, writer: Writer, _match: re.Match[str])
     kind = named[0]
     key = _ANALYZED_ENTITIES[kind]
     stated = writer.value(properties.get("entityType"))
-    chosen = _only_expression(stated) if isinstance(stated, str) else None
+    chosen = only_expression(stated)
     if chosen is not None:
         # Chosen at run time (a webhook's Type): soarflow's entity types are lower case.
         entity_type: Json = "{{ (" + chosen + ") | lower }}"

@@ -276,6 +276,20 @@ class Scope(Protocol):
     def workflow(self, path: Sequence[Any]) -> str: ...
 
 
+def only_expression(value: Any) -> str | None:
+    """The expression of a written value that is one `{{ e }}` and nothing else."""
+    text = value if isinstance(value, str) else ""
+    if text.startswith("{{ ") and text.endswith(" }}") and text.count("{{") == 1:
+        return text[3:-3]
+    return None
+
+
+def as_expression(value: Any) -> str:
+    """A written value as an expression: its `{{ e }}`, or the value as a literal."""
+    expression = only_expression(value)
+    return literal(value) if expression is None else expression
+
+
 def literal(value: Any) -> str:
     """A JSON value as a soarflow expression literal."""
     if isinstance(value, str):

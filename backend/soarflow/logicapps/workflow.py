@@ -21,6 +21,7 @@ from soarflow.logicapps.wdl import (
     Unmapped,
     WdlSyntaxError,
     Writer,
+    as_expression,
     deployed,
     is_expression,
     literal,
@@ -1078,7 +1079,7 @@ def _select(
             "inputs": {"items": source, "fields": fields},
         }
     attribute = _item_field(select, entities)
-    value = "{{ " + _inner_of(source) + f" | map(attribute={literal(attribute)}) | list }}}}"
+    value = "{{ " + as_expression(source) + f" | map(attribute={literal(attribute)}) | list }}}}"
     return {"kind": "action", "action": "core.compose", "inputs": {"value": value}}
 
 
@@ -1117,13 +1118,6 @@ def _item_path(value: Any, entities: bool) -> list[Any] | None:
     if isinstance(node, Call) and node.name == "item" and not node.args:
         return _entity_path(keys) if entities else keys
     return None
-
-
-def _inner_of(value: Any) -> str:
-    text = str(value)
-    if text.startswith("{{ ") and text.endswith(" }}") and text.count("{{") == 1:
-        return text[3:-3]
-    return literal(value)
 
 
 def _source_loop(importer: Importer, source: Any) -> bool:
